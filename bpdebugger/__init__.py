@@ -1,0 +1,3 @@
+"""bpdebugger: a step-debugger for backpropagation."""
+
+__version__ = "0.1.0"

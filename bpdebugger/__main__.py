@@ -1,0 +1,7 @@
+"""python -m bpdebugger: the same as the bpdebugger command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

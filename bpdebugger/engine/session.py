@@ -1,0 +1,482 @@
+"""Session files (CONTRACTS.md): load, validate, build, save.
+
+A session file says which network, which parameters (or how to draw them),
+how to train and on which data. Every problem is reported as one InputError
+that names the file, the field and what is wrong; nothing half-read escapes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .activations import ACTIVATIONS
+from .data import DATASETS, Dataset, check_features, check_labels, generate, read_csv, split
+from .errors import InputError
+from .files import write_atomic
+from .losses import LOSSES
+from .network import INIT_SCHEMES, Array, Network, param_names
+from .training import SGD, Trainer
+
+FORMAT = "bpdebugger-session/1"
+
+# Keys of the data spec for each way of giving data.
+_GENERATED_KEYS = ("dataset", "n", "noise", "seed", "test_fraction", "classes")
+
+
+@dataclass
+class SessionSpec:
+    """A validated session: everything needed to rebuild the same run, number for number."""
+
+    sizes: tuple[int, ...]
+    activations: tuple[str, ...]
+    loss: str
+    data: dict[str, Any]
+    dataset: Dataset
+    params: dict[str, Array] | None = None
+    init_scheme: str = "xavier"
+    init_seed: int = 0
+    learning_rate: float = 0.5
+    batch_size: int = 1
+    shuffle: bool = False
+    momentum: float = 0.0
+    notes: dict[str, str] = field(default_factory=dict)
+    view: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+
+    def network(self) -> Network:
+        """The network at the start of training: explicit params, or drawn from the seed."""
+        if self.params is not None:
+            return Network(self.sizes, self.activations, self.loss, self.params)
+        return Network.initialised(
+            self.sizes, self.activations, self.loss, self.init_scheme, self.init_seed
+        )
+
+    def trainer(self, net: Network | None = None) -> Trainer:
+        """A Trainer on the training samples; shuffling is seeded by the init seed."""
+        return Trainer(
+            net if net is not None else self.network(),
+            SGD(self.learning_rate, self.momentum),
+            self.dataset.x,
+            self.dataset.y,
+            self.batch_size,
+            self.shuffle,
+            self.init_seed,
+        )
+
+    def with_params(self, params: Mapping[str, Array]) -> SessionSpec:
+        """The same session starting from these parameters (e.g. after training)."""
+        return replace(self, params={k: np.array(v, dtype=np.float64) for k, v in params.items()})
+
+    def to_json(self, base_dir: Path | None = None) -> dict[str, Any]:
+        """The session as a JSON object; CSV paths relative to ``base_dir`` where possible."""
+        out: dict[str, Any] = {
+            "format": FORMAT,
+            "network": {
+                "sizes": list(self.sizes),
+                "activations": list(self.activations),
+                "loss": self.loss,
+            },
+        }
+        if self.params is not None:
+            out["params"] = {k: v.tolist() for k, v in self.params.items()}
+        out["init"] = {"scheme": self.init_scheme, "seed": self.init_seed}
+        out["training"] = {
+            "learning_rate": self.learning_rate,
+            "batch_size": self.batch_size,
+            "shuffle": self.shuffle,
+            "momentum": self.momentum,
+        }
+        data = dict(self.data)
+        if "csv" in data and base_dir is not None:
+            data["csv"] = _relative_to(Path(data["csv"]), base_dir)
+        out["data"] = data
+        if self.notes:
+            out["notes"] = dict(self.notes)
+        if self.view:
+            out["view"] = dict(self.view)
+        out.update(self.extra)
+        return out
+
+
+# --- loading ----------------------------------------------------------------------------
+
+
+def load_session(path: str | os.PathLike[str]) -> SessionSpec:
+    """Read and validate a session file; InputError names the file, field and problem."""
+    path = Path(path)
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError("no such file", source=source) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, not a session file", source=source) from None
+    except UnicodeDecodeError:
+        raise InputError("not a text file (not UTF-8)", source=source) from None
+    except OSError as e:
+        raise InputError(f"cannot read: {e.strerror}", source=source) from None
+    try:
+        obj = json.loads(text, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as e:
+        raise InputError(
+            f"not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}", source=source
+        ) from None
+    except ValueError as e:
+        raise InputError(f"not valid JSON: {e}", source=source) from None
+    try:
+        spec = parse_session(obj, base_dir=path.resolve().parent)
+    except InputError as e:
+        raise e.within(source=source) from None
+    spec.path = path
+    return spec
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def parse_session(obj: Any, base_dir: Path | None = None) -> SessionSpec:
+    """Validate a session object (parsed JSON). Relative CSV paths resolve against base_dir."""
+    if not isinstance(obj, dict):
+        raise InputError(f"expected a JSON object at the top level, got {_kind(obj)}")
+    fmt = obj.get("format")
+    if fmt is None:
+        raise InputError(f"missing; expected {FORMAT!r}", field="format")
+    if fmt != FORMAT:
+        raise InputError(f"expected {FORMAT!r}, got {fmt!r}", field="format")
+
+    network = _object(obj, "network")
+    sizes = _sizes(network)
+    activations = _activations(network, len(sizes))
+    loss = _loss(network, sizes, activations)
+
+    params = None
+    if "params" in obj:
+        params = _params(_object(obj, "params"), sizes)
+    init = _object(obj, "init", required=False)
+    scheme = init.get("scheme", "xavier")
+    if scheme not in INIT_SCHEMES:
+        raise InputError(
+            f"unknown scheme {scheme!r} (known: {', '.join(INIT_SCHEMES)})", field="init.scheme"
+        )
+    seed = _integer(init, "seed", "init", default=0, minimum=0)
+
+    training = _object(obj, "training", required=False)
+    learning_rate = _number(training, "learning_rate", "training", default=0.5)
+    if not learning_rate > 0:
+        raise InputError(f"must be positive, got {learning_rate:g}", field="training.learning_rate")
+    momentum = _number(training, "momentum", "training", default=0.0)
+    if not 0 <= momentum < 1:
+        raise InputError(f"must be in [0, 1), got {momentum:g}", field="training.momentum")
+    shuffle = training.get("shuffle", False)
+    if not isinstance(shuffle, bool):
+        raise InputError(f"expected true or false, got {shuffle!r}", field="training.shuffle")
+
+    data_spec, dataset = _data(_object(obj, "data"), sizes, loss, base_dir)
+    batch_size = _integer(training, "batch_size", "training", default=1, minimum=1)
+    if batch_size > len(dataset):
+        raise InputError(
+            f"{batch_size} is larger than the {len(dataset)} training samples",
+            field="training.batch_size",
+        )
+
+    notes = obj.get("notes", {})
+    if not isinstance(notes, dict) or not all(isinstance(v, str) for v in notes.values()):
+        raise InputError("expected an object of texts keyed by node", field="notes")
+    view = obj.get("view", {})
+    if not isinstance(view, dict):
+        raise InputError(f"expected an object, got {_kind(view)}", field="view")
+    known = {"format", "network", "params", "init", "training", "data", "notes", "view"}
+    extra = {k: v for k, v in obj.items() if k not in known}
+
+    return SessionSpec(
+        sizes=sizes,
+        activations=activations,
+        loss=loss,
+        data=data_spec,
+        dataset=dataset,
+        params=params,
+        init_scheme=scheme,
+        init_seed=seed,
+        learning_rate=learning_rate,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        momentum=momentum,
+        notes=dict(notes),
+        view=dict(view),
+        extra=extra,
+    )
+
+
+def _sizes(network: dict[str, Any]) -> tuple[int, ...]:
+    sizes = network.get("sizes")
+    if not isinstance(sizes, list):
+        raise InputError(
+            f"expected a list of layer widths, got {_kind(sizes)}", field="network.sizes"
+        )
+    for i, n in enumerate(sizes):
+        if not _is_int(n):
+            raise InputError(f"expected a whole number, got {n!r}", field=f"network.sizes[{i}]")
+        if n < 1:
+            raise InputError(f"a layer needs at least 1 unit, got {n}", field=f"network.sizes[{i}]")
+    if len(sizes) < 2:
+        raise InputError(f"expected at least 2 layers, got {sizes}", field="network.sizes")
+    return tuple(sizes)
+
+
+def _activations(network: dict[str, Any], n_layers: int) -> tuple[str, ...]:
+    acts = network.get("activations")
+    want = n_layers - 1
+    if not isinstance(acts, list):
+        raise InputError(
+            f"expected a list of {want} names, got {_kind(acts)}", field="network.activations"
+        )
+    if len(acts) != want:
+        raise InputError(
+            f"expected {want} (one per layer after the input), got {len(acts)}",
+            field="network.activations",
+        )
+    for i, name in enumerate(acts):
+        if name not in ACTIVATIONS:
+            raise InputError(
+                f"unknown activation {name!r} (known: {', '.join(ACTIVATIONS)})",
+                field=f"network.activations[{i}]",
+            )
+        if ACTIVATIONS[name].output_only and i != want - 1:
+            raise InputError(
+                f"{name} is allowed on the output layer only", field=f"network.activations[{i}]"
+            )
+    return tuple(acts)
+
+
+def _loss(network: dict[str, Any], sizes: tuple[int, ...], acts: tuple[str, ...]) -> str:
+    loss = network.get("loss")
+    if loss not in LOSSES:
+        raise InputError(
+            f"unknown loss {loss!r} (known: {', '.join(LOSSES)})", field="network.loss"
+        )
+    n_out, out = sizes[-1], acts[-1]
+    if loss == "bce" and (n_out != 1 or out != "sigmoid"):
+        raise InputError(
+            f"bce needs one sigmoid output unit, got {n_out} {out} output unit(s)",
+            field="network.loss",
+        )
+    if loss == "cross_entropy" and (n_out < 2 or out != "softmax"):
+        raise InputError(
+            f"cross_entropy needs a softmax output of at least 2 units, got {n_out} {out}",
+            field="network.loss",
+        )
+    return loss
+
+
+def _params(params: dict[str, Any], sizes: tuple[int, ...]) -> dict[str, Array]:
+    names = param_names(len(sizes))
+    unknown = sorted(set(params) - set(names))
+    if unknown:
+        raise InputError(
+            f"unknown parameter {unknown[0]!r} (this network has {', '.join(names)})",
+            field="params",
+        )
+    out: dict[str, Array] = {}
+    for name in names:
+        where = f"params.{name}"
+        if name not in params:
+            raise InputError("missing; give every W[l] and b[l], or leave params out", field=where)
+        l = int(name[2:-1])
+        shape = (sizes[l - 1], sizes[l - 2]) if name[0] == "W" else (sizes[l - 1],)
+        out[name] = _array(params[name], shape, where)
+    return out
+
+
+def _array(value: Any, shape: tuple[int, ...], where: str) -> Array:
+    """A nested list of finite numbers of exactly this shape."""
+    got = _shape_of(value)
+    if got is None:
+        raise InputError("expected numbers in nested lists", field=where)
+    if got != shape:
+        raise InputError(
+            f"expected shape {_shape_text(shape)}, got {_shape_text(got)}", field=where
+        )
+    flat = np.asarray(value, dtype=object).ravel()
+    for i, v in enumerate(flat):
+        if not _is_number(v):
+            at = np.unravel_index(i, shape)
+            raise InputError(f"expected a number, got {v!r}", field=f"{where}{list(at)}")
+    arr = np.asarray(value, dtype=np.float64)
+    return arr
+
+
+def _shape_of(value: Any) -> tuple[int, ...] | None:
+    """The shape of a regular nested list (numbers at the leaves), or None if ragged."""
+    if not isinstance(value, list):
+        return () if not isinstance(value, (dict, str)) else None
+    shapes = {_shape_of(v) for v in value}
+    if len(shapes) > 1 or None in shapes:
+        return None
+    return (len(value), *(shapes.pop() if shapes else ()))
+
+
+def _shape_text(shape: tuple[int, ...]) -> str:
+    return "×".join(map(str, shape)) if shape else "a single number"
+
+
+def _data(
+    spec: dict[str, Any], sizes: tuple[int, ...], loss: str, base_dir: Path | None
+) -> tuple[dict[str, Any], Dataset]:
+    ways = [k for k in ("x", "dataset", "csv") if k in spec]
+    if len(ways) != 1:
+        raise InputError(
+            'give exactly one of inline "x" and "y", a generated "dataset", or a "csv" file',
+            field="data",
+        )
+    way = ways[0]
+    test_fraction = spec.get("test_fraction", 0.0)
+    try:
+        if way == "dataset":
+            unknown = sorted(set(spec) - set(_GENERATED_KEYS))
+            if unknown:
+                raise InputError(f"unknown field {unknown[0]!r} for a generated data set")
+            if spec["dataset"] not in DATASETS:
+                raise InputError(
+                    f"unknown data set {spec['dataset']!r} (known: {', '.join(DATASETS)})",
+                    field="dataset",
+                )
+            kwargs = {k: spec[k] for k in _GENERATED_KEYS[1:] if k in spec}
+            dataset = generate(spec["dataset"], **kwargs)
+            x_all = np.concatenate([dataset.x, dataset.x_test])
+            if x_all.shape[1] != sizes[0]:
+                raise InputError(
+                    f"{spec['dataset']} has {x_all.shape[1]} features "
+                    f"but the network has {sizes[0]} inputs",
+                    field="dataset",
+                )
+            # The generated labels are class indices; they must suit the loss and outputs.
+            check_labels(np.concatenate([dataset.y, dataset.y_test]).tolist(), loss, sizes[-1])
+            return dict(spec), _with_targets(dataset, loss, sizes[-1])
+        if way == "x":
+            if "y" not in spec:
+                raise InputError('missing; inline data needs "x" and "y"', field="y")
+            x = check_features(spec["x"], sizes[0], field="x")
+            y = check_labels(spec["y"], loss, sizes[-1], field="y", n_samples=len(x))
+            dataset = _split(x, y, test_fraction, spec.get("seed", 0))
+            return dict(spec), dataset
+    except InputError as e:
+        raise e.within(field="data") from None
+
+    # A CSV file: its own errors name the CSV file, row and column.
+    csv = spec["csv"]
+    if not isinstance(csv, str) or not csv:
+        raise InputError(f"expected a file path, got {csv!r}", field="data.csv")
+    path = Path(csv)
+    if not path.is_absolute() and base_dir is not None:
+        path = base_dir / path
+    x, y_col, header = read_csv(path, source=csv)
+    if x.shape[1] != sizes[0]:
+        raise InputError(
+            f"{x.shape[1]} feature columns, but the network has {sizes[0]} inputs", source=csv
+        )
+    try:
+        y = check_labels(y_col.tolist(), loss, sizes[-1])
+    except InputError as e:
+        # y[i] is data row i, which is line i + 2 of the file (the header is line 1).
+        row = int(e.field[2:].split("]")[0]) if e.field and e.field.startswith("y[") else None
+        where = f"line {row + 2}, " if row is not None else ""
+        raise InputError(
+            f"{where}column {len(header)} ({header[-1]}): {e.problem}", source=csv
+        ) from None
+    kept = dict(spec)
+    kept["csv"] = str(path.resolve())
+    return kept, _split(x, y, test_fraction, spec.get("seed", 0))
+
+
+def _with_targets(dataset: Dataset, loss: str, n_out: int) -> Dataset:
+    """A generated set's labels in the layout the loss reads: (N, 1) for squared_error."""
+    if loss != "squared_error" or n_out != 1:
+        return dataset
+    return Dataset(
+        dataset.x, dataset.y.reshape(-1, 1), dataset.x_test, dataset.y_test.reshape(-1, 1)
+    )
+
+
+def _split(x: Array, y: Array, test_fraction: Any, seed: Any) -> Dataset:
+    if not _is_number(test_fraction) or not 0 <= test_fraction < 1:
+        raise InputError(f"must be in [0, 1), got {test_fraction!r}", field="data.test_fraction")
+    if not _is_int(seed):
+        raise InputError(f"expected a whole number, got {seed!r}", field="data.seed")
+    x_train, y_train, x_test, y_test = split(x, y, float(test_fraction), seed)
+    if len(x_train) == 0:
+        raise InputError("leaves no training sample", field="data.test_fraction")
+    return Dataset(x_train, y_train, x_test, y_test)
+
+
+# --- small validators ---------------------------------------------------------------------
+
+
+def _object(obj: dict[str, Any], key: str, required: bool = True) -> dict[str, Any]:
+    if key not in obj:
+        if required:
+            raise InputError("missing", field=key)
+        return {}
+    value = obj[key]
+    if not isinstance(value, dict):
+        raise InputError(f"expected an object, got {_kind(value)}", field=key)
+    return value
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _number(obj: dict[str, Any], key: str, where: str, default: float) -> float:
+    v = obj.get(key, default)
+    if not _is_number(v):
+        raise InputError(f"expected a finite number, got {v!r}", field=f"{where}.{key}")
+    return float(v)
+
+
+def _integer(obj: dict[str, Any], key: str, where: str, default: int, minimum: int) -> int:
+    v = obj.get(key, default)
+    if not _is_int(v):
+        raise InputError(f"expected a whole number, got {v!r}", field=f"{where}.{key}")
+    if v < minimum:
+        raise InputError(f"must be at least {minimum}, got {v}", field=f"{where}.{key}")
+    return v
+
+
+def _kind(v: Any) -> str:
+    return {
+        dict: "an object",
+        list: "a list",
+        str: "a text",
+        bool: "true/false",
+        type(None): "null",
+    }.get(type(v), "a number")
+
+
+def _relative_to(path: Path, base: Path) -> str:
+    try:
+        return os.path.relpath(path, base)
+    except ValueError:  # another drive on Windows
+        return str(path)
+
+
+# --- saving -------------------------------------------------------------------------------
+
+
+def save_session(spec: SessionSpec, path: str | os.PathLike[str]) -> None:
+    """Write the session atomically (a temporary file beside the target, then a rename)."""
+    path = Path(path)
+    write_atomic(path, json.dumps(spec.to_json(base_dir=path.resolve().parent), indent=2) + "\n")

@@ -68,29 +68,38 @@ def engine_stepped(spec) -> Callable[[int], None]:
 
 
 def bare_numpy(spec) -> Callable[[int], None]:
-    """The same maths written as one plain loop, no abstractions: the reference."""
+    """The same maths written as one plain loop, no abstractions: the reference.
+
+    It does what any training loop that plots its loss does: shuffles each
+    epoch, computes the batch loss (stably, from the logits) and the gradients.
+    """
     trainer = spec.trainer()
     W = [trainer.net.W[l].copy() for l in (2, 3, 4)]
     b = [trainer.net.b[l][:, None].copy() for l in (2, 3, 4)]
-    batches = [trainer.indices(k) for k in range(1, 257)]
     X, T = trainer.X, trainer.T
+    n = X.shape[1]
+    rng = np.random.default_rng(0)
 
-    def run(n: int) -> None:
-        with np.errstate(all="ignore"):
-            for k in range(n):
-                idx = batches[k % len(batches)]
-                x, t = X[:, idx], T[:, idx]
-                a1 = np.tanh(W[0] @ x + b[0])
-                a2 = np.tanh(W[1] @ a1 + b[1])
-                z3 = W[2] @ a2 + b[2]
-                y = 1.0 / (1.0 + np.exp(-z3))
-                d3 = (y - t) / BATCH
-                d2 = (W[2].T @ d3) * (1 - a2**2)
-                d1 = (W[1].T @ d2) * (1 - a1**2)
-                for i, (d, a) in enumerate(((d3, a2), (d2, a1), (d1, x))):
-                    j = 2 - i
-                    W[j] -= LR * (d @ a.T)
-                    b[j] -= LR * d.sum(axis=1, keepdims=True)
+    def run(iterations: int) -> None:
+        losses = np.empty(iterations)
+        perm = np.arange(n)
+        for k in range(iterations):
+            start = (k * BATCH) % n
+            if start == 0:  # a new epoch
+                perm = rng.permutation(n)
+            idx = perm[start : start + BATCH]
+            x, t = X[:, idx], T[:, idx]
+            a1 = np.tanh(W[0] @ x + b[0])
+            a2 = np.tanh(W[1] @ a1 + b[1])
+            z3 = W[2] @ a2 + b[2]
+            losses[k] = (np.logaddexp(0.0, z3) - t * z3).mean()
+            y = np.exp(-np.logaddexp(0.0, -z3))
+            d3 = (y - t) / BATCH
+            d2 = (W[2].T @ d3) * (1 - a2**2)
+            d1 = (W[1].T @ d2) * (1 - a1**2)
+            for j, (d, a) in ((2, (d3, a2)), (1, (d2, a1)), (0, (d1, x))):
+                W[j] -= LR * (d @ a.T)
+                b[j] -= LR * d.sum(axis=1, keepdims=True)
 
     return run
 

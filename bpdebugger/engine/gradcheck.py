@@ -73,7 +73,7 @@ def numerical_gradient(net: Network, x: Array, t: Array, name: str, h: float = S
 def gradcheck(net: Network, x: Array, t: Array, h: float = STEP) -> dict[str, Check]:
     """Compare backpropagation's parameter gradients with centred differences on a batch."""
     with np.errstate(all="ignore"):
-        p = net.run(x, t, input_grad=False)
+        p = net.run(x, t, full=False)
         analytic = {}
         for l in net.layers:
             analytic[f"W[{l}]"], analytic[f"b[{l}]"] = p.dW[l], p.db[l]

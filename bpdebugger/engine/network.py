@@ -135,17 +135,21 @@ class Network:
         """ŷ = a[L] for a batch (n1, B): the prediction, e.g. over a plot's grid."""
         return self.forward(x)[1][self.L]
 
-    def run(self, x: Array, t: Array, input_grad: bool = True) -> Pass:
+    def run(self, x: Array, t: Array, full: bool = True) -> Pass:
         """Forward, loss and backward on a batch x (n1, B) with targets t (n_L, B).
 
-        ``input_grad`` also computes ∂l/∂x, which only the stepper shows.
+        ``full`` also computes what only the stepper shows: ∂l/∂x, and ∂l/∂ŷ
+        where the shortcut ŷ − y makes it unnecessary for the parameters.
         """
         L, B = self.L, x.shape[1]
         z, a = self.forward(x)
         losses = self.loss.per_sample(z[L], a[L], t)
-        da = {L: self.loss.grad(z[L], a[L], t)}  # ∂l/∂ŷ
+        shortcut = self.loss.has_shortcut(self.f[L].name)
+        da: dict[int, Array] = {}
+        if full or not shortcut:
+            da[L] = self.loss.grad(z[L], a[L], t)  # ∂l/∂ŷ
         dz: dict[int, Array] = {}
-        if self.loss.has_shortcut(self.f[L].name):
+        if shortcut:
             dz[L] = self.loss.shortcut(a[L], t)  # ŷ − y: exact, where the chain would lose digits
         else:
             dz[L] = self.f[L].backward(z[L], a[L], da[L])
@@ -154,7 +158,7 @@ class Network:
         for l in range(L, 1, -1):
             dW[l] = dz[l] @ a[l - 1].T / B  # ∂l/∂W = δ aᵀ, averaged over the batch
             db[l] = dz[l].sum(axis=1) / B  # ∂l/∂b = δ
-            if l > 2 or input_grad:
+            if l > 2 or full:
                 da[l - 1] = self.W[l].T @ dz[l]  # ∂l/∂a[l−1] = Wᵀ δ: the paths add up
             if l > 2:
                 dz[l - 1] = self.f[l - 1].backward(z[l - 1], a[l - 1], da[l - 1])

@@ -79,6 +79,8 @@ class Trainer:
         # Samples as columns once, so a batch is two column gathers.
         self.X = np.ascontiguousarray(x.T)
         self.T = net.loss.targets(y, net.sizes[-1])
+        # Update order of the stepper (W[L], b[L], …, W[2], b[2]), names made once.
+        self._update_order = [(l, f"W[{l}]", f"b[{l}]") for l in range(net.L, 1, -1)]
 
     @property
     def n_samples(self) -> int:
@@ -104,10 +106,11 @@ class Trainer:
         order), so both paths give the very same parameters.
         """
         idx = self.indices(iteration)
-        p = self.net.run(self.X[:, idx], self.T[:, idx], input_grad=False)
-        for l in range(self.net.L, 1, -1):
-            self.optimizer.step(f"W[{l}]", self.net.W[l], p.dW[l])
-            self.optimizer.step(f"b[{l}]", self.net.b[l], p.db[l])
+        net, step = self.net, self.optimizer.step
+        p = net.run(self.X[:, idx], self.T[:, idx], full=False)
+        for l, W_name, b_name in self._update_order:
+            step(W_name, net.W[l], p.dW[l])
+            step(b_name, net.b[l], p.db[l])
         return p.loss
 
     def train(

@@ -69,6 +69,10 @@ def step_values(step: Step) -> dict[str, Any]:
         if step.chain:
             out["chain"] = {k: per_sample(v, B) for k, v in step.chain.items()}
             out["shortcut"] = step.shortcut
+        if B > 1:  # what each sample contributes, and the batch's mean of it
+            mean = step.upstream_mean
+            out["upstream_mean"] = mean.tolist() if isinstance(mean, np.ndarray) else mean
+            out["downstream_mean"] = {k: v.tolist() for k, v in step.downstream_mean.items()}
     else:
         out["before"] = step.before.tolist()
         out["after"] = step.after.tolist()

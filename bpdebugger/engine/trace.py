@@ -93,12 +93,29 @@ class Step:
             if value is not None:
                 yield label, np.asarray(value)
 
+    @property
+    def upstream_mean(self) -> Value | None:
+        """∂l/∂(output) averaged over the batch, (n,): the gradient of the batch loss
+        up to the factor B. A scalar upstream (the loss node's 1) passes through."""
+        return _mean(self.upstream)
+
+    @property
+    def downstream_mean(self) -> dict[str, Array]:
+        """Downstream gradients averaged over the batch; W and b are already means."""
+        return {
+            k: v if k.startswith(("W[", "b[")) else _mean(v) for k, v in self.downstream.items()
+        }
+
     def nonfinite(self) -> str | None:
         """The label of the first array holding NaN or ±inf, or None if all are finite."""
         for label, value in self.arrays():
             if not np.isfinite(value).all():
                 return label
         return None
+
+
+def _mean(value: Value | None) -> Value | None:
+    return value.mean(axis=1) if isinstance(value, np.ndarray) and value.ndim == 2 else value
 
 
 def stop_names(net: Network) -> list[tuple[str, str]]:

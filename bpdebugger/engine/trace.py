@@ -11,7 +11,7 @@ happens when its stop is reached.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -246,3 +246,41 @@ def first_nonfinite(trainer: Trainer, first: int, last: int) -> Step | None:
             if step.nonfinite() is not None:
                 return step
     return None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What is known at a stop: everything the iteration has computed so far.
+
+    values: forward outputs reached ("z[2]", "a[2]", …, "a[1]" is x; per sample, (n, B));
+    grads:  backward results reached, ∂l/∂(name) ("a[3]", "z[3]", "W[3]", "b[3]", …);
+    params: the parameters as they are at this stop (updated ones after their update);
+    loss:   the batch loss once the loss node has been reached, else None.
+    """
+
+    step: Step | None
+    values: Mapping[str, Array]
+    grads: Mapping[str, Array]
+    params: Mapping[str, Array]
+    loss: float | None
+
+
+def snapshot(params_before: Mapping[str, Array], steps: Sequence[Step]) -> Snapshot:
+    """The state after ``steps``, the stops of one iteration so far, in order, given the
+    parameters at the iteration's start."""
+    values: dict[str, Array] = {}
+    grads: dict[str, Array] = {}
+    params = dict(params_before)
+    loss = None
+    for step in steps:
+        if step.phase == "forward":
+            if step.node == "z[2]":
+                values["a[1]"] = step.inputs["a[1]"]  # the input x, read by the first node
+            values[step.node] = step.output
+        elif step.phase == "backward":
+            grads.update(step.downstream)
+        else:
+            params[step.node] = step.after
+        loss = step.loss if step.loss is not None else loss
+    values.pop("l", None)  # the loss is its own field
+    return Snapshot(steps[-1] if steps else None, values, grads, params, loss)

@@ -11,9 +11,7 @@ Programming errors (a wrong argument from our own code) raise ``ValueError``.
 from __future__ import annotations
 
 import functools
-import json
 import math
-import numbers
 import os
 import re
 from collections.abc import Sequence
@@ -26,6 +24,7 @@ import numpy.typing as npt
 
 from .errors import InputError
 from .files import write_atomic
+from .values import finite_number, is_int, is_real, plural, show
 
 Array = npt.NDArray[np.float64]
 
@@ -104,48 +103,12 @@ class Dataset:
 # --------------------------------------------------------------------------- describing values
 
 
-def _show(value: Any) -> str:
-    """A value as the user wrote it in JSON (true, null, "abc", NaN), for messages."""
-    if value is None or isinstance(value, (bool, np.bool_)):
-        return json.dumps(None if value is None else bool(value))
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, dict):
-        return "an object"
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        return _show(value.item())
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return f"a list of {_plural(len(value), 'value')}"
-    if isinstance(value, numbers.Integral) and abs(int(value)) >= 10**21:
-        digits = str(abs(int(value)))
-        return f"{'-' if value < 0 else ''}{digits[:6]}… ({len(digits)} digits)"
-    if isinstance(value, numbers.Real):
-        f = float(value) if not isinstance(value, numbers.Integral) else None
-        if f is not None and not math.isfinite(f):
-            return "NaN" if math.isnan(f) else ("Infinity" if f > 0 else "-Infinity")
-        return repr(value.item() if isinstance(value, np.generic) else value)
-    return type(value).__name__
-
-
-def _is_int(value: Any) -> bool:
-    """A whole number given as an integer type (bool is not a number here)."""
-    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
-
-
-def _is_real(value: Any) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
 # --------------------------------------------------------------------------- generated sets
 
 
 def _check_int(value: Any, field: str, minimum: int, what: str, maximum: int | None = None) -> int:
-    if not _is_int(value) or value < minimum or (maximum is not None and value > maximum):
-        raise InputError(f"expected {what}, got {_show(value)}", field=field)
+    if not is_int(value) or value < minimum or (maximum is not None and value > maximum):
+        raise InputError(f"expected {what}, got {show(value)}", field=field)
     return int(value)
 
 
@@ -154,15 +117,15 @@ def _check_generate_args(
 ) -> None:
     if not isinstance(name, str) or name not in DATASETS:
         raise InputError(
-            f"unknown data set {_show(name)}; known: {', '.join(DATASETS)}", field="dataset"
+            f"unknown data set {show(name)}; known: {', '.join(DATASETS)}", field="dataset"
         )
     _check_int(n, "n", 1, f"a whole number of samples from 1 to {_MAX_N}", _MAX_N)
-    if not _is_real(noise) or not math.isfinite(noise) or noise < 0:
-        raise InputError(f"expected a number ≥ 0, got {_show(noise)}", field="noise")
+    if not is_real(noise) or not math.isfinite(noise) or noise < 0:
+        raise InputError(f"expected a number ≥ 0, got {show(noise)}", field="noise")
     _check_int(seed, "seed", 0, "a whole number ≥ 0")
-    if not _is_real(test_fraction) or not 0 <= test_fraction < 1:
+    if not is_real(test_fraction) or not 0 <= test_fraction < 1:
         raise InputError(
-            f"expected a number from 0 up to (not including) 1, got {_show(test_fraction)}",
+            f"expected a number from 0 up to (not including) 1, got {show(test_fraction)}",
             field="test_fraction",
         )
     _check_int(
@@ -286,7 +249,7 @@ def generate(
     n_test = round(n * test_fraction)
     if n_test >= n:
         raise InputError(
-            f"{test_fraction} of {_plural(n, 'sample')} leaves no training sample "
+            f"{test_fraction} of {plural(n, 'sample')} leaves no training sample "
             f"({n_test} would go to the test set)",
             field="test_fraction",
         )
@@ -317,9 +280,9 @@ def split(
     y = np.asarray(y, dtype=np.float64)
     if len(x) != len(y):
         raise ValueError(f"split: x has {len(x)} samples but y has {len(y)}")
-    if not _is_real(test_fraction) or not 0 <= test_fraction < 1:
+    if not is_real(test_fraction) or not 0 <= test_fraction < 1:
         raise InputError(
-            f"expected a number from 0 up to (not including) 1, got {_show(test_fraction)}",
+            f"expected a number from 0 up to (not including) 1, got {show(test_fraction)}",
             field="test_fraction",
         )
     _check_int(seed, "seed", 0, "a whole number ≥ 0")
@@ -327,7 +290,7 @@ def split(
     n_test = round(n * test_fraction)
     if n > 0 and n_test >= n:
         raise InputError(
-            f"{test_fraction} of {_plural(n, 'sample')} leaves no training sample "
+            f"{test_fraction} of {plural(n, 'sample')} leaves no training sample "
             f"({n_test} would go to the test set)",
             field="test_fraction",
         )
@@ -380,7 +343,7 @@ def _lines(path: str | os.PathLike[str], source: str) -> list[str]:
     return lines
 
 
-def _csv_number(text: str, line: int, column: int, name: str, source: str) -> float:
+def _csvfinite_number(text: str, line: int, column: int, name: str, source: str) -> float:
     where = f"line {line}, column {column} ({name})"
     if _NUMBER.fullmatch(text):
         value = float(text)
@@ -442,7 +405,7 @@ def read_csv(
                 f"line {line}: expected {width} columns, found {len(cells)}", source=source
             )
         for j, cell in enumerate(cells):
-            data[i, j] = _csv_number(_cell(cell), line, j + 1, header[j], source)
+            data[i, j] = _csvfinite_number(_cell(cell), line, j + 1, header[j], source)
     return np.ascontiguousarray(data[:, :-1]), data[:, -1].copy(), header
 
 
@@ -499,26 +462,13 @@ def write_csv(
 # --------------------------------------------------------------------------- validation
 
 
-def _number(value: Any, field: str, what: str = "a number") -> float:
-    """One finite number from user data, or InputError naming the field."""
-    if not _is_real(value):
-        raise InputError(f"expected {what}, got {_show(value)}", field=field)
-    try:
-        f = float(value)
-    except OverflowError:  # a Python int beyond float64's range
-        raise InputError(f"expected a finite number, got {_show(value)}", field=field) from None
-    if not math.isfinite(f):
-        raise InputError(f"expected a finite number, got {_show(value)}", field=field)
-    return f
-
-
 def _is_sequence(value: Any) -> bool:
     return isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.ndim >= 1)
 
 
 def _samples(value: Any, field: str, what: str) -> list[Any] | np.ndarray:
     if not _is_sequence(value):
-        raise InputError(f"expected {what}, got {_show(value)}", field=field)
+        raise InputError(f"expected {what}, got {show(value)}", field=field)
     if len(value) == 0:
         raise InputError("expected at least one sample, got an empty list", field=field)
     return value
@@ -536,7 +486,7 @@ def _first_nonfinite(a: np.ndarray, field: str) -> None:
     if len(bad):
         where = "".join(f"[{int(k)}]" for k in bad[0])
         raise InputError(
-            f"expected a finite number, got {_show(a[tuple(bad[0])])}", field=field + where
+            f"expected a finite number, got {show(a[tuple(bad[0])])}", field=field + where
         )
 
 
@@ -547,13 +497,13 @@ def check_features(x: Any, n_inputs: int, field: str = "x") -> Array:
     entries that are not numbers (booleans and strings are not) or not finite
     (``x[3][1]``), no samples at all (``x``).
     """
-    what = f"a list of samples, each a list of {_plural(n_inputs, 'number')}"
+    what = f"a list of samples, each a list of {plural(n_inputs, 'number')}"
     rows = _samples(x, field, what)
     arr = _numeric_array(rows)
     if arr is not None and arr.ndim == 2:
         if arr.shape[1] != n_inputs:
             raise InputError(
-                f"expected {_plural(n_inputs, 'number')} per sample (one per input), "
+                f"expected {plural(n_inputs, 'number')} per sample (one per input), "
                 f"got {arr.shape[1]} in every sample",
                 field=field,
             )
@@ -563,7 +513,7 @@ def check_features(x: Any, n_inputs: int, field: str = "x") -> Array:
     if None not in widths and len(set(widths)) == 1 and widths[0] != n_inputs:
         # The same wrong width everywhere: a network/data mismatch, not a typo in one row.
         raise InputError(
-            f"expected {_plural(n_inputs, 'number')} per sample (one per input), "
+            f"expected {plural(n_inputs, 'number')} per sample (one per input), "
             f"got {widths[0]} in every sample",
             field=field,
         )
@@ -572,15 +522,15 @@ def check_features(x: Any, n_inputs: int, field: str = "x") -> Array:
         here = f"{field}[{i}]"
         if widths[i] is None:
             raise InputError(
-                f"expected a list of {_plural(n_inputs, 'number')}, got {_show(row)}", field=here
+                f"expected a list of {plural(n_inputs, 'number')}, got {show(row)}", field=here
             )
         if widths[i] != n_inputs:
             raise InputError(
-                f"expected {_plural(n_inputs, 'number')} (one per input), got {widths[i]}",
+                f"expected {plural(n_inputs, 'number')} (one per input), got {widths[i]}",
                 field=here,
             )
         for j, v in enumerate(row):
-            out[i, j] = _number(v, f"{here}[{j}]")
+            out[i, j] = finite_number(v, f"{here}[{j}]")
     return out
 
 
@@ -604,7 +554,7 @@ def check_labels(
         raise ValueError(f"check_labels: bce has one output, got n_outputs={n_outputs}")
     per_sample = loss == "squared_error" and n_outputs > 1
     if per_sample:
-        what = f"a list of {_plural(n_outputs, 'number')} per sample (one per output)"
+        what = f"a list of {plural(n_outputs, 'number')} per sample (one per output)"
     elif loss == "cross_entropy":
         what = f"a class index (0 to {n_outputs - 1}) per sample"
     else:
@@ -612,7 +562,7 @@ def check_labels(
     labels = _samples(y, field, f"a list of labels: {what}")
     if n_samples is not None and len(labels) != n_samples:
         raise InputError(
-            f"expected {_plural(n_samples, 'label')} (one per sample in x), got {len(labels)}",
+            f"expected {plural(n_samples, 'label')} (one per sample in x), got {len(labels)}",
             field=field,
         )
     width = n_outputs if per_sample else 1
@@ -655,19 +605,18 @@ def _label_matrix(labels: Any, width: int, field: str) -> Array:
     for i, label in enumerate(labels):
         here = f"{field}[{i}]"
         if width == 1 and not _is_sequence(label):
-            out[i, 0] = _number(label, here)
+            out[i, 0] = finite_number(label, here)
             continue
         if not _is_sequence(label):
             raise InputError(
-                f"expected a list of {_plural(width, 'number')} (one per output), "
-                f"got {_show(label)}",
+                f"expected a list of {plural(width, 'number')} (one per output), got {show(label)}",
                 field=here,
             )
         if len(label) != width:
-            expected = "a number" if width == 1 else f"{_plural(width, 'number')} (one per output)"
-            raise InputError(f"expected {expected}, got {_show(label)}", field=here)
+            expected = "a number" if width == 1 else f"{plural(width, 'number')} (one per output)"
+            raise InputError(f"expected {expected}, got {show(label)}", field=here)
         for j, v in enumerate(label):
-            out[i, j] = _number(v, f"{here}[{j}]" if width > 1 else here)
+            out[i, j] = finite_number(v, f"{here}[{j}]" if width > 1 else here)
     return out
 
 

@@ -8,7 +8,6 @@ that names the file, the field and what is wrong; nothing half-read escapes.
 from __future__ import annotations
 
 import json
-import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -24,8 +23,12 @@ from .files import write_atomic
 from .losses import LOSSES
 from .network import INIT_SCHEMES, Array, Network, param_names
 from .training import SGD, Trainer
+from .values import finite_number, is_int, show
 
 FORMAT = "bpdebugger-session/1"
+
+# A step-debugger shows every unit; wider layers are a typo, not a network to step through.
+MAX_WIDTH = 4096
 
 # Keys of the data spec for each way of giving data.
 _GENERATED_KEYS = ("dataset", "n", "noise", "seed", "test_fraction", "classes")
@@ -125,13 +128,12 @@ def load_session(path: str | os.PathLike[str]) -> SessionSpec:
     except OSError as e:
         raise InputError(f"cannot read: {e.strerror}", source=source) from None
     try:
-        obj = json.loads(text, parse_constant=_refuse_constant)
+        # NaN and Infinity parse as numbers, so the field checks can name where they are.
+        obj = json.loads(text)
     except json.JSONDecodeError as e:
         raise InputError(
             f"not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}", source=source
         ) from None
-    except ValueError as e:
-        raise InputError(f"not valid JSON: {e}", source=source) from None
     try:
         spec = parse_session(obj, base_dir=path.resolve().parent)
     except InputError as e:
@@ -140,19 +142,15 @@ def load_session(path: str | os.PathLike[str]) -> SessionSpec:
     return spec
 
 
-def _refuse_constant(name: str) -> None:
-    raise ValueError(f"{name} is not a number JSON allows")
-
-
 def parse_session(obj: Any, base_dir: Path | None = None) -> SessionSpec:
     """Validate a session object (parsed JSON). Relative CSV paths resolve against base_dir."""
     if not isinstance(obj, dict):
-        raise InputError(f"expected a JSON object at the top level, got {_kind(obj)}")
+        raise InputError(f"expected a JSON object at the top level, got {show(obj)}")
     fmt = obj.get("format")
     if fmt is None:
-        raise InputError(f"missing; expected {FORMAT!r}", field="format")
+        raise InputError(f"missing; expected {show(FORMAT)}", field="format")
     if fmt != FORMAT:
-        raise InputError(f"expected {FORMAT!r}, got {fmt!r}", field="format")
+        raise InputError(f"expected {show(FORMAT)}, got {show(fmt)}", field="format")
 
     network = _object(obj, "network")
     sizes = _sizes(network)
@@ -166,7 +164,7 @@ def parse_session(obj: Any, base_dir: Path | None = None) -> SessionSpec:
     scheme = init.get("scheme", "xavier")
     if scheme not in INIT_SCHEMES:
         raise InputError(
-            f"unknown scheme {scheme!r} (known: {', '.join(INIT_SCHEMES)})", field="init.scheme"
+            f"unknown scheme {show(scheme)} (known: {', '.join(INIT_SCHEMES)})", field="init.scheme"
         )
     seed = _integer(init, "seed", "init", default=0, minimum=0)
 
@@ -179,7 +177,7 @@ def parse_session(obj: Any, base_dir: Path | None = None) -> SessionSpec:
         raise InputError(f"must be in [0, 1), got {momentum:g}", field="training.momentum")
     shuffle = training.get("shuffle", False)
     if not isinstance(shuffle, bool):
-        raise InputError(f"expected true or false, got {shuffle!r}", field="training.shuffle")
+        raise InputError(f"expected true or false, got {show(shuffle)}", field="training.shuffle")
 
     data_spec, dataset = _data(_object(obj, "data"), sizes, loss, base_dir)
     batch_size = _integer(training, "batch_size", "training", default=1, minimum=1)
@@ -194,7 +192,7 @@ def parse_session(obj: Any, base_dir: Path | None = None) -> SessionSpec:
         raise InputError("expected an object of texts keyed by node", field="notes")
     view = obj.get("view", {})
     if not isinstance(view, dict):
-        raise InputError(f"expected an object, got {_kind(view)}", field="view")
+        raise InputError(f"expected an object, got {show(view)}", field="view")
     known = {"format", "network", "params", "init", "training", "data", "notes", "view"}
     extra = {k: v for k, v in obj.items() if k not in known}
 
@@ -221,13 +219,15 @@ def _sizes(network: dict[str, Any]) -> tuple[int, ...]:
     sizes = network.get("sizes")
     if not isinstance(sizes, list):
         raise InputError(
-            f"expected a list of layer widths, got {_kind(sizes)}", field="network.sizes"
+            f"expected a list of layer widths, got {show(sizes)}", field="network.sizes"
         )
     for i, n in enumerate(sizes):
-        if not _is_int(n):
-            raise InputError(f"expected a whole number, got {n!r}", field=f"network.sizes[{i}]")
-        if n < 1:
-            raise InputError(f"a layer needs at least 1 unit, got {n}", field=f"network.sizes[{i}]")
+        if not is_int(n):
+            raise InputError(f"expected a whole number, got {show(n)}", field=f"network.sizes[{i}]")
+        if not 1 <= n <= MAX_WIDTH:
+            raise InputError(
+                f"a layer needs 1 to {MAX_WIDTH} units, got {n}", field=f"network.sizes[{i}]"
+            )
     if len(sizes) < 2:
         raise InputError(f"expected at least 2 layers, got {sizes}", field="network.sizes")
     return tuple(sizes)
@@ -238,7 +238,7 @@ def _activations(network: dict[str, Any], n_layers: int) -> tuple[str, ...]:
     want = n_layers - 1
     if not isinstance(acts, list):
         raise InputError(
-            f"expected a list of {want} names, got {_kind(acts)}", field="network.activations"
+            f"expected a list of {want} names, got {show(acts)}", field="network.activations"
         )
     if len(acts) != want:
         raise InputError(
@@ -246,9 +246,13 @@ def _activations(network: dict[str, Any], n_layers: int) -> tuple[str, ...]:
             field="network.activations",
         )
     for i, name in enumerate(acts):
+        if not isinstance(name, str):
+            raise InputError(
+                f"expected an activation name, got {show(name)}", field=f"network.activations[{i}]"
+            )
         if name not in ACTIVATIONS:
             raise InputError(
-                f"unknown activation {name!r} (known: {', '.join(ACTIVATIONS)})",
+                f"unknown activation {show(name)} (known: {', '.join(ACTIVATIONS)})",
                 field=f"network.activations[{i}]",
             )
         if ACTIVATIONS[name].output_only and i != want - 1:
@@ -260,10 +264,13 @@ def _activations(network: dict[str, Any], n_layers: int) -> tuple[str, ...]:
 
 def _loss(network: dict[str, Any], sizes: tuple[int, ...], acts: tuple[str, ...]) -> str:
     loss = network.get("loss")
+    known = f"(known: {', '.join(LOSSES)})"
+    if loss is None:
+        raise InputError(f"missing {known}", field="network.loss")
+    if not isinstance(loss, str):
+        raise InputError(f"expected a loss name {known}, got {show(loss)}", field="network.loss")
     if loss not in LOSSES:
-        raise InputError(
-            f"unknown loss {loss!r} (known: {', '.join(LOSSES)})", field="network.loss"
-        )
+        raise InputError(f"unknown loss {show(loss)} {known}", field="network.loss")
     n_out, out = sizes[-1], acts[-1]
     if loss == "bce" and (n_out != 1 or out != "sigmoid"):
         raise InputError(
@@ -283,7 +290,7 @@ def _params(params: dict[str, Any], sizes: tuple[int, ...]) -> dict[str, Array]:
     unknown = sorted(set(params) - set(names))
     if unknown:
         raise InputError(
-            f"unknown parameter {unknown[0]!r} (this network has {', '.join(names)})",
+            f"unknown parameter {show(unknown[0])} (this network has {', '.join(names)})",
             field="params",
         )
     out: dict[str, Array] = {}
@@ -301,24 +308,24 @@ def _array(value: Any, shape: tuple[int, ...], where: str) -> Array:
     """A nested list of finite numbers of exactly this shape."""
     got = _shape_of(value)
     if got is None:
-        raise InputError("expected numbers in nested lists", field=where)
+        raise InputError("expected numbers in nested lists of equal lengths", field=where)
     if got != shape:
         raise InputError(
             f"expected shape {_shape_text(shape)}, got {_shape_text(got)}", field=where
         )
-    flat = np.asarray(value, dtype=object).ravel()
-    for i, v in enumerate(flat):
-        if not _is_number(v):
-            at = np.unravel_index(i, shape)
-            raise InputError(f"expected a number, got {v!r}", field=f"{where}{list(at)}")
-    arr = np.asarray(value, dtype=np.float64)
-    return arr
+    out = np.empty(shape)
+    for at in np.ndindex(shape):
+        v = value
+        for i in at:
+            v = v[i]
+        out[at] = finite_number(v, where + "".join(f"[{i}]" for i in at), "a number")
+    return out
 
 
 def _shape_of(value: Any) -> tuple[int, ...] | None:
-    """The shape of a regular nested list (numbers at the leaves), or None if ragged."""
+    """The shape of a regular nested list (anything else at the leaves), or None if ragged."""
     if not isinstance(value, list):
-        return () if not isinstance(value, (dict, str)) else None
+        return ()
     shapes = {_shape_of(v) for v in value}
     if len(shapes) > 1 or None in shapes:
         return None
@@ -344,10 +351,10 @@ def _data(
         if way == "dataset":
             unknown = sorted(set(spec) - set(_GENERATED_KEYS))
             if unknown:
-                raise InputError(f"unknown field {unknown[0]!r} for a generated data set")
+                raise InputError(f"unknown field {show(unknown[0])} for a generated data set")
             if spec["dataset"] not in DATASETS:
                 raise InputError(
-                    f"unknown data set {spec['dataset']!r} (known: {', '.join(DATASETS)})",
+                    f"unknown data set {show(spec['dataset'])} (known: {', '.join(DATASETS)})",
                     field="dataset",
                 )
             kwargs = {k: spec[k] for k in _GENERATED_KEYS[1:] if k in spec}
@@ -375,7 +382,7 @@ def _data(
     # A CSV file: its own errors name the CSV file, row and column.
     csv = spec["csv"]
     if not isinstance(csv, str) or not csv:
-        raise InputError(f"expected a file path, got {csv!r}", field="data.csv")
+        raise InputError(f"expected a file path, got {show(csv)}", field="data.csv")
     path = Path(csv)
     if not path.is_absolute() and base_dir is not None:
         path = base_dir / path
@@ -395,7 +402,10 @@ def _data(
         ) from None
     kept = dict(spec)
     kept["csv"] = str(path.resolve())
-    return kept, _split(x, y, test_fraction, spec.get("seed", 0))
+    try:
+        return kept, _split(x, y, test_fraction, spec.get("seed", 0))
+    except InputError as e:
+        raise e.within(field="data") from None
 
 
 def _with_targets(dataset: Dataset, loss: str, n_out: int) -> Dataset:
@@ -408,13 +418,15 @@ def _with_targets(dataset: Dataset, loss: str, n_out: int) -> Dataset:
 
 
 def _split(x: Array, y: Array, test_fraction: Any, seed: Any) -> Dataset:
-    if not _is_number(test_fraction) or not 0 <= test_fraction < 1:
-        raise InputError(f"must be in [0, 1), got {test_fraction!r}", field="data.test_fraction")
-    if not _is_int(seed):
-        raise InputError(f"expected a whole number, got {seed!r}", field="data.seed")
-    x_train, y_train, x_test, y_test = split(x, y, float(test_fraction), seed)
+    """Hold out a seeded share of inline or CSV samples for testing (fields inside data)."""
+    fraction = finite_number(test_fraction, "test_fraction", "a number")
+    if not 0 <= fraction < 1:
+        raise InputError(f"must be in [0, 1), got {show(test_fraction)}", field="test_fraction")
+    if not is_int(seed):
+        raise InputError(f"expected a whole number, got {show(seed)}", field="seed")
+    x_train, y_train, x_test, y_test = split(x, y, fraction, seed)
     if len(x_train) == 0:
-        raise InputError("leaves no training sample", field="data.test_fraction")
+        raise InputError("leaves no training sample", field="test_fraction")
     return Dataset(x_train, y_train, x_test, y_test)
 
 
@@ -428,42 +440,21 @@ def _object(obj: dict[str, Any], key: str, required: bool = True) -> dict[str, A
         return {}
     value = obj[key]
     if not isinstance(value, dict):
-        raise InputError(f"expected an object, got {_kind(value)}", field=key)
+        raise InputError(f"expected an object, got {show(value)}", field=key)
     return value
 
 
-def _is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def _is_number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-
-
 def _number(obj: dict[str, Any], key: str, where: str, default: float) -> float:
-    v = obj.get(key, default)
-    if not _is_number(v):
-        raise InputError(f"expected a finite number, got {v!r}", field=f"{where}.{key}")
-    return float(v)
+    return finite_number(obj.get(key, default), f"{where}.{key}", "a finite number")
 
 
 def _integer(obj: dict[str, Any], key: str, where: str, default: int, minimum: int) -> int:
     v = obj.get(key, default)
-    if not _is_int(v):
-        raise InputError(f"expected a whole number, got {v!r}", field=f"{where}.{key}")
+    if not is_int(v):
+        raise InputError(f"expected a whole number, got {show(v)}", field=f"{where}.{key}")
     if v < minimum:
         raise InputError(f"must be at least {minimum}, got {v}", field=f"{where}.{key}")
     return v
-
-
-def _kind(v: Any) -> str:
-    return {
-        dict: "an object",
-        list: "a list",
-        str: "a text",
-        bool: "true/false",
-        type(None): "null",
-    }.get(type(v), "a number")
 
 
 def _relative_to(path: Path, base: Path) -> str:

@@ -96,8 +96,12 @@ class Trainer:
         return self.n_samples / self.batch_size
 
     def batch(self, iteration: int) -> Batch:
+        """The samples of an iteration, as read-only arrays (records share them)."""
         idx = self.indices(iteration)
-        return Batch(idx, self.X[:, idx], self.y[idx], self.T[:, idx], self.epoch(iteration))
+        arrays = (idx, self.X[:, idx], self.y[idx], self.T[:, idx])
+        for a in arrays:
+            a.flags.writeable = False
+        return Batch(*arrays, self.epoch(iteration))
 
     def train_iteration(self, iteration: int) -> float:
         """One SGD iteration without records; returns the batch loss before the update.

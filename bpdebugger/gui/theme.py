@@ -1,0 +1,43 @@
+"""Colours and fonts shared by every view, so the window speaks one visual language.
+
+Forward values and gradients get the circuit-diagram convention, values green and
+gradients red-orange, in Okabe–Ito shades that colour-blind viewers and projectors
+still tell apart. Signed numbers (cells, weights on edges) use a perceptually
+uniform diverging map centred at 0, blue below and red above (colorcet's CET-D1,
+shipped with pyqtgraph).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtGui
+
+FORWARD = QtGui.QColor("#009E73")  # values flow left to right in bluish green
+BACKWARD = QtGui.QColor("#E69F00")  # gradients flow right to left in orange
+UPDATE = QtGui.QColor("#CC79A7")  # parameter updates in reddish purple
+BREAKPOINT = QtGui.QColor("#E0202A")
+
+PHASE_COLOURS = {"forward": FORWARD, "backward": BACKWARD, "update": UPDATE}
+
+DIVERGING = pg.colormap.get("CET-D1")
+
+# Gradient-check grades: green / amber / red.
+GRADE_COLOURS = {
+    "good": QtGui.QColor("#1B9E4B"),
+    "fair": QtGui.QColor("#E69F00"),
+    "bad": QtGui.QColor("#D62728"),
+}
+
+
+def diverging_colour(value: float, scale: float) -> QtGui.QColor:
+    """The diverging map's colour of ``value`` on [−scale, scale] (white-ish at 0)."""
+    if not np.isfinite(value):
+        return QtGui.QColor("#7F7F7F")
+    t = 0.5 if scale <= 0 else 0.5 + 0.5 * float(np.clip(value / scale, -1.0, 1.0))
+    return DIVERGING.mapToQColor(t)
+
+
+def text_colour_on(background: QtGui.QColor) -> QtGui.QColor:
+    """Black or white, whichever reads better on ``background``."""
+    return QtGui.QColor("#000000" if background.lightnessF() > 0.55 else "#FFFFFF")

@@ -18,10 +18,14 @@ GOOD, FAIR = 1e-7, 1e-4
 
 
 def relative_error(analytic: Array, numeric: Array) -> Array:
-    """|a − n| / max(|a|, |n|), elementwise; 0 where both are exactly 0."""
-    scale = np.maximum(np.abs(analytic), np.abs(numeric))
-    diff = np.abs(analytic - numeric)
-    return np.divide(diff, scale, out=np.zeros_like(diff), where=scale > 0)
+    """|a − n| / max(|a|, |n|), elementwise; 0 where both are exactly 0, and inf where
+    either is NaN or ±inf (such a gradient is never "good")."""
+    with np.errstate(invalid="ignore"):
+        scale = np.maximum(np.abs(analytic), np.abs(numeric))
+        diff = np.abs(analytic - numeric)
+    finite = np.isfinite(analytic) & np.isfinite(numeric)
+    out = np.where(finite, 0.0, np.inf)
+    return np.divide(diff, scale, out=out, where=finite & (scale > 0))
 
 
 def grade(error: float) -> str:

@@ -39,5 +39,13 @@ def diverging_colour(value: float, scale: float) -> QtGui.QColor:
 
 
 def text_colour_on(background: QtGui.QColor) -> QtGui.QColor:
-    """Black or white, whichever reads better on ``background``."""
-    return QtGui.QColor("#000000" if background.lightnessF() > 0.55 else "#FFFFFF")
+    """Black or white, whichever contrasts more with ``background`` by WCAG relative
+    luminance (HSL lightness would put white on the backward orange, about 2:1)."""
+
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in (background.redF(), background.greenF(), background.blueF()))
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    # the luminance where black and white have equal contrast: √(1.05 · 0.05) − 0.05
+    return QtGui.QColor("#000000" if luminance > 0.179 else "#FFFFFF")

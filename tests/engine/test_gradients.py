@@ -220,6 +220,14 @@ def test_relative_error_is_difference_over_the_larger_magnitude_and_zero_where_b
     )
 
 
+def test_a_non_finite_gradient_is_never_graded_good():
+    analytic = np.array([np.nan, 1.0, np.inf, np.inf])
+    numeric = np.array([1.0, np.nan, 1.0, np.inf])
+    errors = relative_error(analytic, numeric)
+    assert np.isinf(errors).all()
+    assert grade(float(errors.max())) == "bad"
+
+
 @pytest.mark.parametrize(
     ("error", "expected"),
     [(0.0, "good"), (9e-8, "good"), (1e-7, "fair"), (9e-5, "fair"), (1e-4, "bad"), (1.0, "bad")],

@@ -1,0 +1,600 @@
+"""A small matrix of coloured cells with its numbers, symbol and shape, painted in one pass.
+
+The gradient card shows a dozen of these per stop and must update them in a few
+milliseconds, so each is a single widget that draws its cells in ``paintEvent``
+rather than a grid of QLabels: ``set_data`` only formats the numbers, picks the
+colours and schedules a repaint; the geometry changes only when the shape does.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from bpdebugger.engine import gradcheck
+from bpdebugger.engine.gradcheck import Check
+from bpdebugger.gui.theme import GRADE_COLOURS, diverging_colour, text_colour_on
+
+Array = npt.NDArray[np.float64]
+
+MINUS = "\u2212"  # the typographic minus: same width as +, unlike the hyphen
+
+# Matrices wider or taller than this draw their cells as small coloured squares
+# without numbers (hover shows each value): a 16×16 Jacobian stays readable as a
+# picture instead of pushing the card a thousand pixels wide.
+MAX_TEXT_COLUMNS = 8
+MAX_TEXT_ROWS = 16
+
+FADED_BACKGROUND = QtGui.QColor("#F3F3F3")
+FADED_TEXT = QtGui.QColor("#B8B8B8")
+GRID_PEN = QtGui.QColor("#C8C8C8")
+MUTED_TEXT = QtGui.QColor("#6E6E6E")
+
+# Cell numbers and the small print (shape, caption, labels) relative to the symbol's font:
+# slightly smaller numbers let three 2×2 matrices sit side by side in a 420 px card.
+CELL_FONT = 0.9
+SMALL_FONT = 0.85
+
+
+# --- numbers as the card writes them ---------------------------------------------------------
+
+
+def fmt(value: float, digits: int = 4) -> str:
+    """``value`` to ``digits`` significant digits with a true minus; NaN and ±inf by name.
+
+    −0 shows as 0: a zero change written "−0" reads as a sign error to a student.
+    """
+    v = float(value)
+    if math.isnan(v):
+        return "NaN"
+    if math.isinf(v):
+        return "inf" if v > 0 else f"{MINUS}inf"
+    if v == 0.0:
+        return "0"
+    return f"{v:.{digits}g}".replace("-", MINUS)
+
+
+def factor(value: float) -> str:
+    """``fmt(value)``, in parentheses when negative, for products such as (−1.53) × 0.22."""
+    text = fmt(value)
+    return f"({text})" if text.startswith(MINUS) else text
+
+
+def full(value: float) -> str:
+    """Every digit of a float64 (repr round-trips it), for tooltips."""
+    v = float(value)
+    if math.isnan(v):
+        return "NaN"
+    if math.isinf(v):
+        return "inf" if v > 0 else f"{MINUS}inf"
+    return repr(v).replace("-", MINUS)
+
+
+def shape_text(rows: int, columns: int) -> str:
+    return f"{rows}×{columns}"
+
+
+# --- colours ------------------------------------------------------------------------------
+
+_LUT_SIZE = 257  # odd, so that 0 falls exactly on the centre entry
+_lut: tuple[list[QtGui.QColor], list[QtGui.QColor]] | None = None
+
+
+def _colour_table() -> tuple[list[QtGui.QColor], list[QtGui.QColor]]:
+    """Cell backgrounds and their text colours sampled once from theme.diverging_colour.
+
+    Mapping every cell through the colour map on each step costs tens of
+    microseconds a cell; indexing a table built from the same map is free.
+    """
+    global _lut
+    if _lut is None:
+        backgrounds = [
+            diverging_colour(2.0 * i / (_LUT_SIZE - 1) - 1.0, 1.0) for i in range(_LUT_SIZE)
+        ]
+        _lut = backgrounds, [text_colour_on(c) for c in backgrounds]
+    return _lut
+
+
+_NONFINITE = diverging_colour(float("nan"), 1.0)
+_NONFINITE_TEXT = text_colour_on(_NONFINITE)
+
+
+def as_matrix(values: object) -> Array:
+    """Any scalar, vector or matrix as a float 2-D array; a vector becomes a column."""
+    a = np.asarray(values, dtype=np.float64)
+    if a.ndim == 0:
+        return a.reshape(1, 1)
+    if a.ndim == 1:
+        return a.reshape(-1, 1)
+    if a.ndim == 2:
+        return a
+    return a.reshape(a.shape[0], -1)
+
+
+# --- gradient-check badge ---------------------------------------------------------------
+
+CHECK_TOOLTIP = (
+    "Numerical gradient check: every entry of the parameter is nudged by ±h "
+    f"(h = {fmt(gradcheck.STEP, 1)}) and the change of the loss divided by 2h.\n"
+    "Shown: the largest relative error |analytic − numeric| / max(|analytic|, |numeric|).\n"
+    f"green (good): below {fmt(gradcheck.GOOD, 1)}: backpropagation is right;\n"
+    f"amber (fair): below {fmt(gradcheck.FAIR, 1)}: acceptable near a kink (relu at 0);\n"
+    "red (bad): larger: suspect the gradient."
+)
+
+
+class CheckBadge:
+    """A parameter gradient's numerical check as its matrix paints it: a pill coloured by
+    grade (GRADE_COLOURS) saying the grade and the largest relative error."""
+
+    tooltip = CHECK_TOOLTIP
+
+    def __init__(self) -> None:
+        self.grade: str | None = None
+        self.max_error: float | None = None
+        self.text = ""
+
+    @property
+    def visible(self) -> bool:
+        return self.grade is not None
+
+    @property
+    def colour(self) -> QtGui.QColor | None:
+        return None if self.grade is None else QtGui.QColor(GRADE_COLOURS[self.grade])
+
+    def set_check(self, check: Check | None) -> None:
+        """Show ``check``; None hides the badge."""
+        if check is None:
+            self.grade, self.max_error, self.text = None, None, ""
+        elif np.isfinite(check.analytic).all() and np.isfinite(check.numeric).all():
+            self.max_error = check.max_error
+            self.grade = check.grade
+            self.text = f"check {self.grade} · {fmt(self.max_error, 2)}"
+        else:
+            # The relative error of NaN or ±inf measures nothing (it can even come out
+            # as 0): a gradient that is not a number fails its check.
+            self.grade, self.max_error, self.text = "bad", float("nan"), "check bad · NaN"
+
+
+# --- the widget -------------------------------------------------------------------------
+
+
+class _Fonts:
+    """A matrix's fonts: the symbol's (the widget's own), the cells' and the small print's,
+    with the widths of the texts measured in them (symbols and captions recur every step)."""
+
+    def __init__(self, font: QtGui.QFont) -> None:
+        self._widths: dict[tuple[int, str], int] = {}
+        self.main = QtGui.QFontMetrics(font)
+        self.bold_font = QtGui.QFont(font)
+        self.bold_font.setBold(True)
+        self.bold = QtGui.QFontMetrics(self.bold_font)
+        self.cell_font = _scaled(font, CELL_FONT)
+        self.cells = QtGui.QFontMetrics(self.cell_font)
+        self.small_font = _scaled(font, SMALL_FONT)
+        self.small = QtGui.QFontMetrics(self.small_font)
+        self.min_cell_text = self.cells.horizontalAdvance(f"{MINUS}0.0000")
+
+    def width(self, metrics: QtGui.QFontMetrics, text: str) -> int:
+        """``metrics.horizontalAdvance(text)``, remembered."""
+        key = (id(metrics), text)
+        w = self._widths.get(key)
+        if w is None:
+            if len(self._widths) > 4096:  # bounded: captions carry numbers now and then
+                self._widths.clear()
+            w = self._widths[key] = metrics.horizontalAdvance(text)
+        return w
+
+
+def _scaled(font: QtGui.QFont, factor: float) -> QtGui.QFont:
+    scaled = QtGui.QFont(font)
+    if font.pointSizeF() > 0:
+        scaled.setPointSizeF(font.pointSizeF() * factor)
+    else:
+        scaled.setPixelSize(max(6, round(font.pixelSize() * factor)))
+    return scaled
+
+
+class MatrixWidget(QtWidgets.QWidget):
+    """A labelled matrix: symbol line, coloured cells with numbers, shape and caption.
+
+    An ``operator`` (·, +, =, ×) may stand to its left, level with the cells, so that a
+    row of matrices reads as an equation; a ``badge`` shows a gradient check under it.
+
+    Colours come from the diverging map centred at 0 and scaled by this matrix's
+    largest finite |value|; NaN and ±inf are grey cells named "NaN" / "inf".
+    Cells listed in ``faded`` (e.g. the structural zeros of a diagonal Jacobian)
+    are drawn pale. An optional footer row (e.g. Σ, the per-column sums) is drawn
+    under a gap, aligned with the columns, and coloured on the same scale.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        parent: QtWidgets.QWidget | None = None,
+        *,
+        operator: str = "",
+        badge: bool = False,
+    ) -> None:
+        super().__init__(parent)
+        self.name = name
+        self.operator = operator
+        self.badge = CheckBadge() if badge else None
+        self.symbol = ""
+        self.shape_text = ""
+        self.caption = ""
+        self.description = ""
+        self._values: Array = np.zeros((0, 0))
+        self._footer: Array | None = None
+        self._footer_label = ""
+        self._faded: npt.NDArray[np.bool_] = np.zeros((0, 0), dtype=bool)
+        self._texts: list[list[str]] = []
+        self._footer_texts: list[str] = []
+        self._cell_bg: list[list[QtGui.QColor]] = []
+        self._cell_fg: list[list[QtGui.QColor]] = []
+        self._footer_bg: list[QtGui.QColor] = []
+        self._footer_fg: list[QtGui.QColor] = []
+        self._row_labels: Sequence[str] = ()
+        self._col_labels: Sequence[str] = ()
+        self._compact = False
+        self._size = QtCore.QSize(0, 0)
+        self._advances: dict[str, int] = {}  # per character of the cell font
+        self._font_cache: _Fonts | None = None
+        self._rects: list[list[QtCore.QRect]] = []
+        self._footer_rects: list[QtCore.QRect] = []
+        self._badge_rect = QtCore.QRect()
+        self._text_pos: list[list[tuple[int, int]]] = []
+        self._footer_pos: list[tuple[int, int]] = []
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Fixed, QtWidgets.QSizePolicy.Policy.Fixed)
+        self._relayout()
+
+    # --- data ---------------------------------------------------------------------------
+
+    def set_data(
+        self,
+        values: object,
+        symbol: str,
+        *,
+        faded: npt.NDArray[np.bool_] | None = None,
+        caption: str = "",
+        shape: str | None = None,
+        row_labels: Sequence[str] = (),
+        col_labels: Sequence[str] = (),
+        footer: object | None = None,
+        footer_label: str = "Σ",
+        description: str = "",
+    ) -> None:
+        """Show ``values`` (scalar, vector as a column, or matrix) under ``symbol``."""
+        v = as_matrix(values)
+        self._values = v
+        self.symbol = symbol
+        self.caption = caption
+        self.description = description
+        self.shape_text = shape if shape is not None else shape_text(*v.shape)
+        self._faded = (
+            np.asarray(faded, dtype=bool) if faded is not None else np.zeros(v.shape, dtype=bool)
+        )
+        self._row_labels = row_labels
+        self._col_labels = col_labels
+        self._footer = None if footer is None else as_matrix(footer).reshape(1, -1)
+        self._footer_label = footer_label
+        self._compact = v.shape[1] > MAX_TEXT_COLUMNS or v.shape[0] > MAX_TEXT_ROWS
+
+        finite = v[np.isfinite(v)]
+        if self._footer is not None:
+            finite = np.concatenate([finite, self._footer[np.isfinite(self._footer)]])
+        scale = float(np.abs(finite).max()) if finite.size else 0.0
+        self._texts = [[fmt(x) for x in row] for row in v.tolist()]
+        self._cell_bg, self._cell_fg = _colours(v, scale)
+        if self._footer is not None:
+            self._footer_texts = [fmt(x) for x in self._footer[0].tolist()]
+            bg, fg = _colours(self._footer, scale)
+            self._footer_bg, self._footer_fg = bg[0], fg[0]
+        else:
+            self._footer_texts, self._footer_bg, self._footer_fg = [], [], []
+        self._relayout()
+        self.update()
+
+    def values(self) -> Array:
+        """The numbers on screen, as a 2-D array (a copy)."""
+        return self._values.copy()
+
+    def footer_values(self) -> Array | None:
+        """The footer row's numbers (1, columns), or None without a footer."""
+        return None if self._footer is None else self._footer.copy()
+
+    def texts(self) -> list[list[str]]:
+        """The cells' text as drawn (4 significant digits), row by row."""
+        return [list(row) for row in self._texts]
+
+    def faded_mask(self) -> npt.NDArray[np.bool_]:
+        return self._faded.copy()
+
+    def cell_colour(self, i: int, j: int) -> QtGui.QColor:
+        """The background of cell (i, j) as drawn (faded cells are pale)."""
+        if self._faded[i, j]:
+            return QtGui.QColor(FADED_BACKGROUND)
+        return QtGui.QColor(self._cell_bg[i][j])
+
+    @property
+    def compact(self) -> bool:
+        """True when the matrix is too large for numbers and shows colours only."""
+        return self._compact
+
+    # --- geometry -------------------------------------------------------------------------
+
+    def _fonts(self) -> _Fonts:
+        """The three fonts and their metrics, derived from the widget's font once."""
+        if self._font_cache is None:
+            self._font_cache = _Fonts(self.font())
+            self._advances = {}
+        return self._font_cache
+
+    def _relayout(self) -> None:
+        """Cell size, every cell's rectangle and the widget's size for the current data."""
+        f = self._fonts()
+        line = f.main.height()
+        pad = max(2, round(line * 0.2))
+        rows, cols = self._values.shape
+        if self._compact:
+            cell_w = cell_h = max(6, round(line * 0.8))
+        else:
+            texts = [t for row in self._texts for t in row] + self._footer_texts
+            widest = max((self._advance(f.cells, t) for t in texts), default=0)
+            # a fixed minimum keeps the cells from jittering as the digits change
+            cell_w = max(widest, f.min_cell_text) + 2 * pad
+            cell_h = f.cells.height() + pad
+        op_w = f.width(f.bold, self.operator) + 2 * pad if self.operator else 0
+        labels = list(self._row_labels) + ([self._footer_label] if self._footer is not None else [])
+        gutter = max((f.width(f.small, t) for t in labels), default=-pad) + pad
+        small_h = f.small.height()
+        top = line + pad + (small_h if self._col_labels else 0)
+        bracket = max(2, round(pad * 0.75))
+        x0 = op_w + gutter + bracket + 1
+        grid_h = rows * cell_h
+        footer_h = (pad + cell_h) if self._footer is not None else 0
+        badge = self.badge is not None and self.badge.visible
+        badge_w = f.width(f.main, self.badge.text) + 2 * pad if self.badge and badge else 0
+        text_w = max(
+            f.width(f.main, self.symbol),
+            f.width(f.small, self.shape_text),
+            f.width(f.small, self.caption),
+            badge_w,
+        )
+        width = max(x0 + cols * cell_w + bracket + 1, op_w + text_w) + 2
+        shape_y = top + grid_h + footer_h + pad
+        height = shape_y + small_h * (2 if self.caption else 1) + 2
+        if badge:
+            self._badge_rect = QtCore.QRect(op_w, height, badge_w, line + pad)
+            height += line + pad + 2
+        else:
+            self._badge_rect = QtCore.QRect()
+
+        self._pad, self._bracket, self._gutter, self._grid_top = pad, bracket, gutter, top
+        self._op_w = op_w
+        self._cell = (cell_w, cell_h)
+        self._rects = [
+            [QtCore.QRect(x0 + j * cell_w, top + i * cell_h, cell_w, cell_h) for j in range(cols)]
+            for i in range(rows)
+        ]
+        footer_y = top + grid_h + pad
+        self._footer_rects = [
+            QtCore.QRect(x0 + j * cell_w, footer_y, cell_w, cell_h)
+            for j in range(len(self._footer_texts))
+        ]
+        self._grid_rect = QtCore.QRect(x0, top, cols * cell_w, grid_h)
+        self._shape_y = shape_y
+        # Where each number's baseline starts: QPainter.drawText(x, y, text) skips the
+        # line layout that drawText(rect, alignment, text) does for every cell.
+        if not self._compact:
+            ascent = f.cells.ascent()
+            dy = (cell_h - f.cells.height()) // 2 + ascent
+            adv = self._advance
+            self._text_pos = [
+                [
+                    (r.x() + (cell_w - adv(f.cells, t) + 1) // 2, r.y() + dy)
+                    for r, t in zip(rects, texts, strict=True)
+                ]
+                for rects, texts in zip(self._rects, self._texts, strict=True)
+            ]
+            self._footer_pos = [
+                (r.x() + (cell_w - adv(f.cells, t) + 1) // 2, r.y() + dy)
+                for r, t in zip(self._footer_rects, self._footer_texts, strict=True)
+            ]
+        size = QtCore.QSize(width, height)
+        if size != self._size:
+            # A fixed size, not a sizeHint override: layouts then read it on the C++ side
+            # instead of calling into Python dozens of times per step. Never squeezed: the
+            # card scrolls rather than clip numbers.
+            self._size = size
+            self.setFixedSize(size)
+
+    def badge_rect(self) -> QtCore.QRect:
+        """Where the check badge is painted (empty without one), for hover and tests."""
+        return QtCore.QRect(self._badge_rect)
+
+    def set_operator(self, operator: str) -> None:
+        """The operator to the left of the matrix ("" for none)."""
+        if operator != self.operator:
+            self.operator = operator
+            self._relayout()
+            self.update()
+
+    def set_check(self, check: Check | None) -> None:
+        """The gradient check shown under the matrix (a matrix made with ``badge=True``)."""
+        assert self.badge is not None, f"{self.name} has no badge"
+        before = self.badge.text
+        self.badge.set_check(check)
+        if self.badge.text != before:
+            self._relayout()
+            self.update()
+
+    def _advance(self, fm: QtGui.QFontMetrics, text: str) -> int:
+        """Width of a number's text from cached per-character advances: numbers change on
+        every step, their few characters (digits, − . e) do not. +1 for rounding."""
+        adv = self._advances
+        total = 0
+        for ch in text:
+            w = adv.get(ch)
+            if w is None:
+                w = adv[ch] = fm.horizontalAdvance(ch)
+            total += w
+        return total + 1
+
+    def sizeHint(self) -> QtCore.QSize:
+        return QtCore.QSize(self._size)
+
+    def row_centre_y(self) -> int:
+        """The y of the grid's middle, for operator glyphs placed beside the matrix."""
+        rows = max(1, self._values.shape[0])
+        return self._grid_top + (rows * self._cell[1]) // 2
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:
+        if event.type() == QtCore.QEvent.Type.FontChange:
+            self._font_cache = None
+            self._relayout()
+            self.update()
+        super().changeEvent(event)
+
+    # --- painting -------------------------------------------------------------------------
+
+    def paintEvent(self, event: QtGui.QPaintEvent) -> None:
+        painter = QtGui.QPainter(self)
+        try:
+            self._paint(painter)
+        finally:
+            painter.end()
+
+    def _paint(self, p: QtGui.QPainter) -> None:
+        f = self._fonts()
+        text = self.palette().color(QtGui.QPalette.ColorRole.WindowText)
+        rows, cols = self._values.shape
+        cw, ch = self._cell
+        center = QtCore.Qt.AlignmentFlag.AlignCenter
+        left = QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter
+        line = f.main.height()
+        small_h = f.small.height()
+
+        op_w = self._op_w
+        p.setPen(text)
+        p.drawText(op_w, f.main.ascent(), self.symbol)
+        if self.operator:
+            p.setFont(f.bold_font)
+            mid = self.row_centre_y()
+            p.drawText(QtCore.QRect(0, mid - line // 2, op_w, line), center, self.operator)
+
+        p.setFont(f.small_font)
+        p.setPen(MUTED_TEXT)
+        for j, label in enumerate(self._col_labels[:cols]):
+            r = self._rects[0][j]
+            p.drawText(QtCore.QRect(r.x(), self._grid_top - small_h, cw, small_h), center, label)
+        gutter_w = self._gutter - self._pad // 2
+        for i, label in enumerate(self._row_labels[:rows]):
+            p.drawText(QtCore.QRect(op_w, self._rects[i][0].y(), gutter_w, ch), left, label)
+        if self._footer_rects:
+            y = self._footer_rects[0].y()
+            p.drawText(QtCore.QRect(op_w, y, gutter_w, ch), left, self._footer_label)
+
+        if rows and cols:
+            # hairlines: the grid colour shows between cells filled one pixel short
+            p.fillRect(self._grid_rect, GRID_PEN)
+            for i in range(rows):
+                faded, bgs = self._faded[i], self._cell_bg[i]
+                for j, r in enumerate(self._rects[i]):
+                    p.fillRect(r.adjusted(0, 0, -1, -1), FADED_BACKGROUND if faded[j] else bgs[j])
+            # matrix brackets as thin bars
+            g, b = self._grid_rect, self._bracket
+            x0, x1 = g.x() - b - 1, g.right() + 2
+            top, h = g.y(), g.height()
+            p.fillRect(QtCore.QRect(x0, top, 1, h), text)
+            p.fillRect(QtCore.QRect(x1 + b - 1, top, 1, h), text)
+            for y in (top, top + h - 1):
+                p.fillRect(QtCore.QRect(x0, y, b, 1), text)
+                p.fillRect(QtCore.QRect(x1, y, b, 1), text)
+        for j, r in enumerate(self._footer_rects):
+            p.fillRect(r.adjusted(0, 0, -1, -1), self._footer_bg[j])
+
+        if not self._compact:
+            p.setFont(f.cell_font)
+            for i in range(rows):
+                faded, fgs, texts = self._faded[i], self._cell_fg[i], self._texts[i]
+                for j, (x, y) in enumerate(self._text_pos[i]):
+                    p.setPen(FADED_TEXT if faded[j] else fgs[j])
+                    p.drawText(x, y, texts[j])
+            for j, (x, y) in enumerate(self._footer_pos):
+                p.setPen(self._footer_fg[j])
+                p.drawText(x, y, self._footer_texts[j])
+
+        # shape and caption under the grid
+        p.setFont(f.small_font)
+        p.setPen(MUTED_TEXT)
+        y = self._shape_y
+        p.drawText(op_w, y + f.small.ascent(), self.shape_text)
+        if self.caption:
+            p.drawText(op_w, y + small_h + f.small.ascent(), self.caption)
+
+        colour = self.badge.colour if self.badge is not None else None
+        if colour is not None:
+            assert self.badge is not None
+            p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+            p.setPen(QtCore.Qt.PenStyle.NoPen)
+            p.setBrush(colour)
+            p.drawRoundedRect(QtCore.QRectF(self._badge_rect), self._pad, self._pad)
+            p.setFont(self.font())
+            p.setPen(text_colour_on(colour))
+            p.drawText(self._badge_rect, center, self.badge.text)
+
+    # --- tooltips ---------------------------------------------------------------------------
+
+    def cell_at(self, pos: QtCore.QPoint) -> tuple[int, int] | None:
+        """(row, column) of the cell under ``pos``; (-1, j) for the footer row."""
+        for i, row in enumerate(self._rects):
+            for j, r in enumerate(row):
+                if r.contains(pos):
+                    return i, j
+        for j, r in enumerate(self._footer_rects):
+            if r.contains(pos):
+                return -1, j
+        return None
+
+    def tooltip_at(self, pos: QtCore.QPoint) -> str:
+        """The text the tooltip shows at ``pos``: a cell's value in full precision."""
+        if self.badge is not None and self.badge.visible and self._badge_rect.contains(pos):
+            return self.badge.tooltip
+        cell = self.cell_at(pos)
+        if cell is None:
+            return self.description
+        i, j = cell
+        if i < 0 and self._footer is not None:
+            return f"{self._footer_label} [{j + 1}] = {full(self._footer[0, j])}"
+        where = f"[{i + 1}]" if self._values.shape[1] == 1 else f"[{i + 1}, {j + 1}]"
+        return f"{self.symbol} {where} = {full(self._values[i, j])}"
+
+    def event(self, event: QtCore.QEvent) -> bool:
+        if event.type() == QtCore.QEvent.Type.ToolTip:
+            assert isinstance(event, QtGui.QHelpEvent)
+            tip = self.tooltip_at(event.pos())
+            if tip:
+                QtWidgets.QToolTip.showText(event.globalPos(), tip, self)
+            else:
+                QtWidgets.QToolTip.hideText()
+                event.ignore()
+            return True
+        return super().event(event)
+
+
+def _colours(v: Array, scale: float) -> tuple[list[list[QtGui.QColor]], list[list[QtGui.QColor]]]:
+    """Backgrounds and text colours of every cell: the diverging map on [−scale, scale]."""
+    backgrounds, foregrounds = _colour_table()
+    with np.errstate(all="ignore"):
+        t = np.zeros_like(v) if scale <= 0 else np.clip(v / scale, -1.0, 1.0)
+        index = np.rint((t + 1.0) * 0.5 * (_LUT_SIZE - 1))
+    finite = np.isfinite(v)
+    index = np.where(finite, index, -1).astype(np.int64)
+    bg = [[backgrounds[k] if k >= 0 else _NONFINITE for k in row] for row in index.tolist()]
+    fg = [[foregrounds[k] if k >= 0 else _NONFINITE_TEXT for k in row] for row in index.tolist()]
+    return bg, fg

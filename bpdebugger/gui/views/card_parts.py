@@ -1,0 +1,255 @@
+"""Painted parts of the gradient card besides the matrices: the stop header and text blocks."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from bpdebugger.gui.theme import PHASE_COLOURS, text_colour_on
+from bpdebugger.gui.views.card_matrix import MUTED_TEXT
+
+
+class StopHeader(QtWidgets.QWidget):
+    """The stop's title, e.g. "backward · a[3] · sigmoid · iteration 1, stop 7", with the
+    phase as a coloured pill, and a second, muted line about the sample(s). Both wrap at
+    the width they are given."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._phase = ""
+        self._rest = ""
+        self._detail = ""
+        self._layouts: dict[int, tuple[QtCore.QRect, QtCore.QRect, QtCore.QRect]] = {}
+        policy = QtWidgets.QSizePolicy(
+            QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Preferred
+        )
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
+
+    def set_text(self, phase: str, rest: str, detail: str) -> None:
+        if (phase, rest, detail) != (self._phase, self._rest, self._detail):
+            self._phase, self._rest, self._detail = phase, rest, detail
+            self._layouts = {}
+            self.updateGeometry()
+            self.update()
+
+    def text(self) -> str:
+        """The header line as plain text."""
+        return f"{self._phase} · {self._rest}" if self._phase else self._rest
+
+    def detail(self) -> str:
+        return self._detail
+
+    def _bold(self) -> QtGui.QFont:
+        font = QtGui.QFont(self.font())
+        font.setBold(True)
+        return font
+
+    def _pad(self) -> int:
+        return max(2, self.fontMetrics().height() // 4)
+
+    def _pill_width(self) -> int:
+        if not self._phase:
+            return 0
+        return QtGui.QFontMetrics(self._bold()).horizontalAdvance(self._phase) + 3 * self._pad()
+
+    def _layout(self, width: int) -> tuple[QtCore.QRect, QtCore.QRect, QtCore.QRect]:
+        """Rectangles of the pill, the title text and the detail line at ``width``
+        (remembered per width: layouts ask for the height many times a step)."""
+        cached = self._layouts.get(width)
+        if cached is None:
+            cached = self._layouts[width] = self._measure(width)
+        return cached
+
+    def _measure(self, width: int) -> tuple[QtCore.QRect, QtCore.QRect, QtCore.QRect]:
+        pad = self._pad()
+        bfm = QtGui.QFontMetrics(self._bold())
+        pill_h = bfm.height() + pad
+        x = self._pill_width()
+        flags = QtCore.Qt.TextFlag.TextWordWrap
+        title = bfm.boundingRect(
+            QtCore.QRect(x, pad // 2, max(1, width - x), 10000), flags, self._rest
+        )
+        pill = QtCore.QRect(0, 0, x - pad, pill_h) if self._phase else QtCore.QRect()
+        top = max(pill_h, title.bottom() + 1) + pad // 2
+        fm = self.fontMetrics()
+        detail = fm.boundingRect(QtCore.QRect(0, top, max(1, width), 10000), flags, self._detail)
+        detail.setWidth(width)
+        title.setWidth(max(1, width - x))
+        return pill, title, detail
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        _, title, detail = self._layout(min(width, self.maximumWidth()))
+        return max(title.bottom(), detail.bottom()) + 1 + self._pad() // 2
+
+    def sizeHint(self) -> QtCore.QSize:
+        bfm = QtGui.QFontMetrics(self._bold())
+        width = self._pill_width() + bfm.horizontalAdvance(self._rest)
+        width = max(width, self.fontMetrics().horizontalAdvance(self._detail))
+        width = min(width, self.maximumWidth())
+        return QtCore.QSize(width, self.heightForWidth(width))
+
+    def minimumSizeHint(self) -> QtCore.QSize:
+        width = self._pill_width() + 4 * self.fontMetrics().height()
+        return QtCore.QSize(width, self.heightForWidth(width))
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:
+        if event.type() == QtCore.QEvent.Type.FontChange:
+            self._layouts = {}
+            self.updateGeometry()
+        super().changeEvent(event)
+
+    def paintEvent(self, event: QtGui.QPaintEvent) -> None:
+        p = QtGui.QPainter(self)
+        try:
+            pill, title, detail = self._layout(self.width())
+            pad = self._pad()
+            wrap = int(
+                QtCore.Qt.TextFlag.TextWordWrap
+                | QtCore.Qt.AlignmentFlag.AlignLeft
+                | QtCore.Qt.AlignmentFlag.AlignTop
+            )
+            bold = self._bold()
+            if self._phase:
+                colour = PHASE_COLOURS.get(self._phase, MUTED_TEXT)
+                p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+                p.setPen(QtCore.Qt.PenStyle.NoPen)
+                p.setBrush(colour)
+                p.drawRoundedRect(QtCore.QRectF(pill), pad, pad)
+                p.setFont(bold)
+                p.setPen(text_colour_on(colour))
+                p.drawText(pill, QtCore.Qt.AlignmentFlag.AlignCenter, self._phase)
+            p.setFont(bold)
+            p.setPen(self.palette().color(QtGui.QPalette.ColorRole.WindowText))
+            p.drawText(title, wrap, self._rest)
+            p.setFont(self.font())
+            p.setPen(MUTED_TEXT)
+            p.drawText(detail, wrap, self._detail)
+        finally:
+            p.end()
+
+
+class TextBlock(QtWidgets.QWidget):
+    """Plain text wrapped to the widget's width, laid out once per (text, width).
+
+    Equations and notes change on every step; a QLabel lays its text out again for
+    each of the many size questions a layout asks, which cost milliseconds a step.
+    This widget keeps the lines of its last layout and the heights it has measured.
+    Right-click offers Copy, for students pasting an equation into their notes.
+    """
+
+    def __init__(
+        self, parent: QtWidgets.QWidget | None = None, *, bold: bool = False, muted: bool = False
+    ) -> None:
+        super().__init__(parent)
+        self._text = ""
+        self._bold = bold
+        self._muted = muted
+        self._heights: dict[int, int] = {}
+        self._lines: tuple[int, list[QtGui.QTextLayout]] | None = None
+        policy = QtWidgets.QSizePolicy(
+            QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Preferred
+        )
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
+        copy = QtGui.QAction("Copy", self)
+        copy.triggered.connect(self._copy)
+        self.addAction(copy)
+        self.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.hide()  # no text, no blank line: set_text shows it
+
+    def set_text(self, text: str) -> None:
+        if text == self._text:
+            return
+        self._text = text
+        self._invalidate()
+        self.setVisible(bool(text))
+
+    def text(self) -> str:
+        return self._text
+
+    def _copy(self) -> None:
+        QtWidgets.QApplication.clipboard().setText(self._text)
+
+    def _font(self) -> QtGui.QFont:
+        font = QtGui.QFont(self.font())
+        if self._bold:
+            font.setBold(True)
+        return font
+
+    def _invalidate(self) -> None:
+        self._heights = {}
+        self._lines = None
+        self.updateGeometry()
+        self.update()
+
+    def _layout(self, width: int) -> tuple[list[QtGui.QTextLayout], int]:
+        """The text broken into lines at ``width``: one QTextLayout per paragraph."""
+        font = self._font()
+        option = QtGui.QTextOption()
+        option.setWrapMode(QtGui.QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        layouts = []
+        y = 0.0
+        for paragraph in self._text.split("\n"):
+            layout = QtGui.QTextLayout(paragraph, font)
+            layout.setTextOption(option)
+            layout.beginLayout()
+            while True:
+                line = layout.createLine()
+                if not line.isValid():
+                    break
+                line.setLineWidth(max(1, width))
+                line.setPosition(QtCore.QPointF(0.0, y))
+                y += line.height()
+            layout.endLayout()
+            layouts.append(layout)
+        return layouts, math.ceil(y)
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        width = min(width, self.maximumWidth())
+        height = self._heights.get(width)
+        if height is None:
+            layouts, height = self._layout(width)
+            self._heights[width] = height
+            self._lines = (width, layouts)
+        return height
+
+    def sizeHint(self) -> QtCore.QSize:
+        fm = QtGui.QFontMetrics(self._font())
+        natural = max((fm.horizontalAdvance(p) for p in self._text.split("\n")), default=0) + 1
+        width = min(natural, self.maximumWidth())
+        return QtCore.QSize(width, self.heightForWidth(width))
+
+    def minimumSizeHint(self) -> QtCore.QSize:
+        # Narrow enough to follow the visible width down, but with the height the text
+        # takes at the width it will get: the height at the narrowest width would make
+        # the scroll area think the card needs to scroll when it does not.
+        hint = self.sizeHint()
+        return QtCore.QSize(min(self.fontMetrics().height() * 6, hint.width()), hint.height())
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:
+        if event.type() == QtCore.QEvent.Type.FontChange:
+            self._invalidate()
+        super().changeEvent(event)
+
+    def paintEvent(self, event: QtGui.QPaintEvent) -> None:
+        width = self.width()
+        if self._lines is None or self._lines[0] != width:
+            layouts, height = self._layout(width)
+            self._heights[width] = height
+            self._lines = (width, layouts)
+        p = QtGui.QPainter(self)
+        try:
+            colour = MUTED_TEXT if self._muted else None
+            p.setPen(colour or self.palette().color(QtGui.QPalette.ColorRole.WindowText))
+            for layout in self._lines[1]:
+                layout.draw(p, QtCore.QPointF(0.0, 0.0))
+        finally:
+            p.end()

@@ -26,7 +26,7 @@ from .engine.trace import first_nonfinite, iteration_steps
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 1
-COMMANDS = ("trace", "train", "demos")
+COMMANDS = ("trace", "train", "screenshot", "demos")
 
 
 class Parser(argparse.ArgumentParser):
@@ -44,6 +44,29 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be at least 0, got {value}")
+    return value
+
+
+def _size(text: str) -> tuple[int, int]:
+    """WxH, e.g. 1280x800."""
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected WIDTHxHEIGHT like 1280x800, got {text!r}"
+        ) from None
+    if not (200 <= w <= 8000 and 200 <= h <= 8000):
+        raise argparse.ArgumentTypeError(f"width and height must be 200 to 8000, got {text!r}")
+    return w, h
 
 
 def _add_source(p: argparse.ArgumentParser, default: object = None) -> None:
@@ -88,6 +111,16 @@ def build_parser() -> Parser:
         metavar="FILE",
         help="where to save the trained session (default: NAME-trained.json)",
     )
+
+    shot = commands.add_parser(
+        "screenshot",
+        parents=[common],
+        help="open the window offscreen, take N Step Into actions, save a picture",
+    )
+    shot.add_argument("out", metavar="OUT.png", help="where to save the picture (PNG)")
+    _add_source(shot, argparse.SUPPRESS)
+    shot.add_argument("--steps", type=_non_negative_int, default=0, metavar="N")
+    shot.add_argument("--size", type=_size, default=(1280, 800), metavar="WxH")
 
     commands.add_parser("demos", parents=[common], help="list the demos")
     return parser
@@ -217,10 +250,32 @@ def cmd_demos(out: TextIO) -> int:
     return 0
 
 
-def open_window(args: argparse.Namespace, out: TextIO) -> int:
-    """Open the window (until it exists: print the first iteration's trace)."""
-    args.iterations, args.format = 1, "table"
-    return cmd_trace(args, out)
+def load_debug_session(args: argparse.Namespace):  # -> debugger.Session
+    from .debugger import Session
+
+    if args.session is not None:
+        return Session.load(args.session)
+    return Session.from_demo(args.demo or DEFAULT_DEMO)
+
+
+def open_window(args: argparse.Namespace) -> int:
+    """The window on the session or demo named (the notes' network on XOR by default)."""
+    from .gui.app import run_window
+
+    return run_window(load_debug_session(args))
+
+
+def cmd_screenshot(args: argparse.Namespace, out: TextIO) -> int:
+    target = Path(args.out)
+    if target.suffix.lower() != ".png":
+        raise InputError("expected a .png file name", source=args.out)
+    if not target.resolve().parent.is_dir():
+        raise InputError("the folder to save in does not exist", source=args.out)
+    from .gui.app import screenshot
+
+    screenshot(load_debug_session(args), target, args.steps, args.size)
+    out.write(f"saved {args.size[0]}x{args.size[1]} picture after {args.steps} steps to {target}\n")
+    return 0
 
 
 def run(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
@@ -233,9 +288,11 @@ def run(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
         return cmd_trace(args, out)
     if args.command == "train":
         return cmd_train(args, out, err)
+    if args.command == "screenshot":
+        return cmd_screenshot(args, out)
     if args.command == "demos":
         return cmd_demos(out)
-    return open_window(args, out)
+    return open_window(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,257 @@
+"""The main window: network in the centre, gradient card on the right, debugger controls.
+
+It owns no state of its own: everything comes from the debugger through the
+QtSession adapter, and every action calls one of its verbs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from ..debugger import Session
+from ..engine.trace import Step
+from .qt_session import QtSession
+from .views.gradient_card import GradientCardView
+from .views.network_view import NetworkView
+
+ZOOM_STEPS = (0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0, 2.5)
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    name: str
+    text: str
+    shortcut: str
+    tip: str
+
+
+# Code-debugger shortcuts (VS Code's), so a programmer's fingers already know them.
+DEBUG_ACTIONS = (
+    ActionSpec("continue", "&Continue", "F5", "Run to the next breakpoint"),
+    ActionSpec("pause", "&Pause", "F6", "Pause a run at the end of the iteration in progress"),
+    ActionSpec("step_over", "Step &Over", "F10", "Step over one layer: z[l] and a[l] together"),
+    ActionSpec("step_into", "Step &Into", "F11", "Step into the next node or parameter update"),
+    ActionSpec("step_out", "Step O&ut", "Shift+F11", "Finish the current phase"),
+    ActionSpec("step_back", "Step &Back", "Shift+F10", "Go back one stop (time travel)"),
+    ActionSpec(
+        "reverse_continue", "&Reverse Continue", "Shift+F5", "Go back to the previous breakpoint"
+    ),
+    ActionSpec("restart", "Rest&art", "Ctrl+Shift+F5", "Back to the start, same initial weights"),
+)
+
+
+def _shows_checks(step: Step | None) -> bool:
+    """The card puts a numerical check beside parameter gradients: at linear backward
+    stops and at updates (checks cost a few forward passes per parameter entry)."""
+    return step is not None and (step.phase == "update" or step.op == "linear")
+
+
+class MainWindow(QtWidgets.QMainWindow):
+    """The debugger's window over one Session."""
+
+    def __init__(self, session: Session, *, remember_layout: bool = True) -> None:
+        super().__init__()
+        self.qt = QtSession(session, self)
+        self._remember = remember_layout
+        self._zoom = 1.0
+        self.setWindowTitle("bpdebugger")
+        self.resize(1280, 800)
+
+        self.network_view = NetworkView()
+        self.setCentralWidget(self.network_view)
+        self.card = GradientCardView()
+        self.card_dock = self._dock("Gradients", "gradients", self.card)
+        self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, self.card_dock)
+        # The card's three columns need about 440 px; the network takes the rest.
+        self.resizeDocks([self.card_dock], [440], QtCore.Qt.Orientation.Horizontal)
+
+        self.actions_by_name: dict[str, QtGui.QAction] = {}
+        self._build_actions()
+        self._build_timeline()
+        self._build_status_bar()
+
+        qt = self.qt
+        qt.step_taken.connect(self._on_step_taken)
+        qt.run_state_changed.connect(self._on_run_state_changed)
+        qt.run_stopped.connect(self._on_run_stopped)
+        qt.refused.connect(self._on_refused)
+        qt.breakpoints_changed.connect(self._on_breakpoints_changed)
+        qt.session_replaced.connect(self._on_session_replaced)
+        self.network_view.breakpoint_toggled.connect(qt.toggle_breakpoint)
+        self.network_view.edit_requested.connect(qt.edit)
+
+        self._on_session_replaced(session)
+        if remember_layout:
+            self._restore_layout()
+
+    # --- construction -----------------------------------------------------------------------
+
+    def _dock(self, title: str, name: str, widget: QtWidgets.QWidget) -> QtWidgets.QDockWidget:
+        dock = QtWidgets.QDockWidget(title, self)
+        dock.setObjectName(name)  # QSettings keys the layout by object name
+        dock.setWidget(widget)
+        return dock
+
+    def _action(self, name: str, text: str, shortcut: str, tip: str) -> QtGui.QAction:
+        action = QtGui.QAction(text, self)
+        action.setShortcut(QtGui.QKeySequence(shortcut))
+        action.setToolTip(f"{tip} ({QtGui.QKeySequence(shortcut).toString()})")
+        action.setStatusTip(tip)
+        self.actions_by_name[name] = action
+        return action
+
+    def _build_actions(self) -> None:
+        qt = self.qt
+        debug_menu = self.menuBar().addMenu("&Debug")
+        toolbar = self.addToolBar("Debug")
+        toolbar.setObjectName("debug_toolbar")
+        slots = {
+            "continue": qt.continue_,
+            "pause": qt.pause,
+            "step_over": qt.step_over,
+            "step_into": qt.step_into,
+            "step_out": qt.step_out,
+            "step_back": qt.step_back,
+            "reverse_continue": qt.reverse_continue,
+            "restart": qt.restart,
+        }
+        for spec in DEBUG_ACTIONS:
+            action = self._action(spec.name, spec.text, spec.shortcut, spec.tip)
+            action.triggered.connect(slots[spec.name])
+            debug_menu.addAction(action)
+            toolbar.addAction(action)
+        self.actions_by_name["pause"].setEnabled(False)
+
+        view_menu = self.menuBar().addMenu("&View")
+        zoom_in = self._action("zoom_in", "Zoom &In", "Ctrl+=", "Larger text everywhere")
+        zoom_in.setShortcuts([QtGui.QKeySequence("Ctrl+="), QtGui.QKeySequence("Ctrl++")])
+        zoom_in.triggered.connect(lambda: self._step_zoom(+1))
+        zoom_out = self._action("zoom_out", "Zoom &Out", "Ctrl+-", "Smaller text everywhere")
+        zoom_out.triggered.connect(lambda: self._step_zoom(-1))
+        zoom_reset = self._action("zoom_reset", "&Actual Size", "Ctrl+0", "Text at 100 %")
+        zoom_reset.triggered.connect(lambda: self.set_zoom(1.0))
+        for action in (zoom_in, zoom_out, zoom_reset):
+            view_menu.addAction(action)
+        view_menu.addSeparator()
+        view_menu.addAction(self.card_dock.toggleViewAction())
+
+    def _build_timeline(self) -> None:
+        """A slider over every stop reached so far; it jumps when released."""
+        bar = QtWidgets.QToolBar("Timeline", self)
+        bar.setObjectName("timeline_toolbar")
+        self.timeline = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
+        self.timeline.setMinimum(0)
+        self.timeline.setToolTip("Every stop reached so far: drag and release to jump there")
+        self.timeline.setTracking(False)  # valueChanged only on release
+        self.timeline.valueChanged.connect(self._on_timeline_moved)
+        self.timeline_label = QtWidgets.QLabel()
+        bar.addWidget(QtWidgets.QLabel(" Timeline "))
+        bar.addWidget(self.timeline)
+        bar.addWidget(self.timeline_label)
+        self.addToolBarBreak(QtCore.Qt.ToolBarArea.BottomToolBarArea)
+        self.addToolBar(QtCore.Qt.ToolBarArea.BottomToolBarArea, bar)
+
+    def _build_status_bar(self) -> None:
+        self.position_label = QtWidgets.QLabel()
+        self.position_label.setObjectName("position")
+        self.statusBar().addPermanentWidget(self.position_label)
+
+    # --- keeping the views in step with the debugger --------------------------------------
+
+    @property
+    def session(self) -> Session:
+        return self.qt.session
+
+    def _on_session_replaced(self, session: Session) -> None:
+        spec = session.spec
+        self.network_view.set_network(spec.sizes, spec.activations, spec.loss)
+        self._on_breakpoints_changed()
+        self._on_step_taken(session.current)
+
+    def _on_step_taken(self, step: Step | None) -> None:
+        session = self.session
+        self.network_view.show_snapshot(session.snapshot())
+        self.card.show_step(step, session.gradient_checks() if _shows_checks(step) else None)
+        self.position_label.setText(self.position_text())
+        self._sync_timeline()
+
+    def _on_breakpoints_changed(self) -> None:
+        nodes = {bp.node for bp in self.session.breakpoints if bp.node is not None and bp.enabled}
+        self.network_view.set_breakpoints(nodes)
+
+    def _on_run_state_changed(self, running: bool) -> None:
+        for name, action in self.actions_by_name.items():
+            if name in {spec.name for spec in DEBUG_ACTIONS}:
+                action.setEnabled(running == (name == "pause"))
+        if running:
+            self.statusBar().showMessage("Running… (F6 pauses)")
+
+    def _on_run_stopped(self, reason: object) -> None:
+        if reason is not None and getattr(reason, "kind", "") != "step":
+            self.statusBar().showMessage(str(reason))
+
+    def _on_refused(self, message: str) -> None:
+        self.statusBar().showMessage(message, 10_000)
+
+    def position_text(self) -> str:
+        """The status bar's position: epoch, iteration, sample, phase and node."""
+        session = self.session
+        step = session.current
+        k = session.position[0]
+        batch = session.batch
+        samples = ", ".join(str(int(j) + 1) for j in batch.indices[:4])
+        if len(batch) > 4:
+            samples += ", …"
+        where = "before the first stop" if step is None else f"{step.phase} {step.node}"
+        noun = "sample" if len(batch) == 1 else "samples"
+        return f"epoch {batch.epoch} · iteration {k} · {noun} {samples} · {where}"
+
+    def _sync_timeline(self) -> None:
+        k_last, i_last = self.session.reached
+        n = len(self.session.stops)
+        self.timeline.blockSignals(True)
+        self.timeline.setMaximum((k_last - 1) * n + i_last)
+        k, i = self.session.position
+        self.timeline.setValue((k - 1) * n + i)
+        self.timeline.blockSignals(False)
+        self.timeline_label.setText(f" stop {i}/{n} of iteration {k} ")
+
+    def _on_timeline_moved(self, value: int) -> None:
+        n = len(self.session.stops)
+        if value == 0:
+            self.qt.restart()
+            return
+        self.qt.goto((value - 1) // n + 1, (value - 1) % n + 1)
+
+    # --- zoom and layout ----------------------------------------------------------------------
+
+    def set_zoom(self, factor: float) -> None:
+        self._zoom = factor
+        self.network_view.set_zoom(factor)
+        self.card.set_zoom(factor)
+
+    def _step_zoom(self, direction: int) -> None:
+        nearest = min(range(len(ZOOM_STEPS)), key=lambda j: abs(ZOOM_STEPS[j] - self._zoom))
+        j = max(0, min(len(ZOOM_STEPS) - 1, nearest + direction))
+        self.set_zoom(ZOOM_STEPS[j])
+
+    def _restore_layout(self) -> None:
+        settings = QtCore.QSettings()
+        geometry = settings.value("window/geometry")
+        state = settings.value("window/state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+        self.set_zoom(float(settings.value("window/zoom", 1.0)))
+
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:
+        self.qt.pause()
+        if self._remember:
+            settings = QtCore.QSettings()
+            settings.setValue("window/geometry", self.saveGeometry())
+            settings.setValue("window/state", self.saveState())
+            settings.setValue("window/zoom", self._zoom)
+        super().closeEvent(event)

@@ -12,7 +12,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..debugger import Session
 from ..engine.trace import Step
-from .qt_session import QtSession
+from .qt_session import RUN_SPEEDS, QtSession
 from .views.gradient_card import GradientCardView
 from .views.network_view import NetworkView
 
@@ -30,6 +30,7 @@ class ActionSpec:
 # Code-debugger shortcuts (VS Code's), so a programmer's fingers already know them.
 DEBUG_ACTIONS = (
     ActionSpec("continue", "&Continue", "F5", "Run to the next breakpoint"),
+    ActionSpec("run", "&Run", "Ctrl+R", "Train at the chosen speed, stopping only at breakpoints"),
     ActionSpec("pause", "&Pause", "F6", "Pause a run at the end of the iteration in progress"),
     ActionSpec("step_over", "Step &Over", "F10", "Step over one layer: z[l] and a[l] together"),
     ActionSpec("step_into", "Step &Into", "F11", "Step into the next node or parameter update"),
@@ -109,6 +110,7 @@ class MainWindow(QtWidgets.QMainWindow):
         toolbar.setObjectName("debug_toolbar")
         slots = {
             "continue": qt.continue_,
+            "run": qt.run,
             "pause": qt.pause,
             "step_over": qt.step_over,
             "step_into": qt.step_into,
@@ -123,6 +125,13 @@ class MainWindow(QtWidgets.QMainWindow):
             debug_menu.addAction(action)
             toolbar.addAction(action)
         self.actions_by_name["pause"].setEnabled(False)
+        self.speed_box = QtWidgets.QComboBox()
+        self.speed_box.addItems(list(RUN_SPEEDS))
+        self.speed_box.setCurrentText("10 iterations per frame")
+        self.speed_box.setToolTip("Speed of Run: slow motion for a lecture, up to full pace")
+        self.speed_box.currentTextChanged.connect(self._on_speed_chosen)
+        self._on_speed_chosen(self.speed_box.currentText())
+        toolbar.addWidget(self.speed_box)
 
         view_menu = self.menuBar().addMenu("&View")
         zoom_in = self._action("zoom_in", "Zoom &In", "Ctrl+=", "Larger text everywhere")
@@ -180,6 +189,9 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_breakpoints_changed(self) -> None:
         nodes = {bp.node for bp in self.session.breakpoints if bp.node is not None and bp.enabled}
         self.network_view.set_breakpoints(nodes)
+
+    def _on_speed_chosen(self, text: str) -> None:
+        self.qt.speed = RUN_SPEEDS[text]
 
     def _on_run_state_changed(self, running: bool) -> None:
         for name, action in self.actions_by_name.items():

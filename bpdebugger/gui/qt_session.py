@@ -4,9 +4,11 @@ Views connect to these signals in their constructors and call the verbs; they
 never reach into the engine. A refused verb (a bad edit, a malformed
 condition) becomes the ``refused`` signal with the message, never a traceback.
 
-Continue runs in time slices on the event loop: each slice is a bounded
-``continue_(max_seconds=…)`` so the window keeps answering, and Pause lands at
-the end of the slice in progress.
+Continue and Run work in slices on the event loop: each slice is a bounded
+``continue_`` (a time budget at full pace, a few iterations in slow motion) so
+the window keeps answering, and Pause lands at the end of the slice in
+progress, an iteration boundary. While running, positions and metrics reach
+the views at most once per frame (~30 Hz), not once per slice.
 """
 
 from __future__ import annotations
@@ -19,10 +21,18 @@ from PySide6 import QtCore
 from ..debugger import Session, StopReason
 from ..engine.errors import InputError
 
-# One slice of a continue: long enough to make progress, short enough that the
-# window redraws and answers between slices (well under a 60 Hz frame's budget
-# after the views have painted).
+# One slice of a run at full pace: long enough to make progress, short enough that
+# the window redraws and answers between slices (stalls well under 50 ms).
 SLICE_SECONDS = 0.012
+# Views and plots redraw at most this often during a run.
+FRAME_MS = 33
+# Run speeds: iterations per frame, slow motion for a lecture up to full pace (None).
+RUN_SPEEDS: dict[str, int | None] = {
+    "1 iteration per frame": 1,
+    "10 iterations per frame": 10,
+    "100 iterations per frame": 100,
+    "as fast as possible": None,
+}
 
 
 class QtSession(QtCore.QObject):
@@ -41,9 +51,13 @@ class QtSession(QtCore.QObject):
     def __init__(self, session: Session, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
         self._timer = QtCore.QTimer(self)
-        self._timer.setInterval(0)
         self._timer.timeout.connect(self._run_slice)
+        self._frames = QtCore.QTimer(self)
+        self._frames.setInterval(FRAME_MS)
+        self._frames.timeout.connect(self._show_frame)
         self._run_until: Callable[[], Any] | None = None
+        self._moved = self._measured = False
+        self.speed: int | None = None  # iterations per frame for Run; None: full pace
         self.session = session
         self._connect(session)
 
@@ -53,9 +67,30 @@ class QtSession(QtCore.QObject):
         events = session.events
         # A continue emits run_started/run_stopped around every slice; the window
         # hears of one run, from Continue to the stop, through run_state_changed.
-        events.position_changed.connect(self.step_taken.emit)
+        events.position_changed.connect(self._on_position_changed)
         events.breakpoint_hit.connect(self.breakpoint_hit.emit)
-        events.metrics_updated.connect(self.metrics_updated.emit)
+        events.metrics_updated.connect(self._on_metrics_updated)
+
+    def _on_position_changed(self, step: object) -> None:
+        if self.running:
+            self._moved = True  # shown on the next frame
+        else:
+            self.step_taken.emit(step)
+
+    def _on_metrics_updated(self, metrics: object) -> None:
+        if self.running:
+            self._measured = True
+        else:
+            self.metrics_updated.emit(metrics)
+
+    def _show_frame(self) -> None:
+        """One frame of a run: the views catch up with the debugger, at most ~30 Hz."""
+        if self._measured:
+            self._measured = False
+            self.metrics_updated.emit(self.session.metrics)
+        if self._moved:
+            self._moved = False
+            self.step_taken.emit(self.session.current)
 
     def replace(self, session: Session) -> None:
         """Show another session (opened from a file, or rebuilt from the settings)."""
@@ -113,18 +148,28 @@ class QtSession(QtCore.QObject):
     # --- running --------------------------------------------------------------------------
 
     def continue_(self) -> None:
-        """Run to the next breakpoint in slices, the window alive throughout."""
-        self._start(lambda: self.session.continue_(max_seconds=SLICE_SECONDS))
+        """Run to the next breakpoint at full pace, the window alive throughout."""
+        self._start(lambda: self.session.continue_(max_seconds=SLICE_SECONDS), 0)
+
+    def run(self) -> None:
+        """Train without stopping except at breakpoints, at ``speed`` iterations per frame
+        (slow motion for a lecture) or at full pace, the views moving as it goes."""
+        if self.speed is None:
+            self.continue_()
+        else:
+            speed = self.speed
+            self._start(lambda: self.session.continue_(max_iterations=speed), FRAME_MS)
 
     def run_to(self, node: str, phase: str | None = None) -> None:
         # The temporary breakpoint only lives for one call: the run is one call, not sliced.
         self._stepping(lambda: self.session.run_to(node, phase))
 
-    def _start(self, slice_: Callable[[], Any]) -> None:
+    def _start(self, slice_: Callable[[], Any], interval_ms: int) -> None:
         if self.running:
             return
         self._run_until = slice_
-        self._timer.start()
+        self._timer.start(interval_ms)
+        self._frames.start()
         self.run_state_changed.emit(True)
 
     def _run_slice(self) -> None:
@@ -142,8 +187,12 @@ class QtSession(QtCore.QObject):
 
     def _stop(self) -> None:
         self._timer.stop()
+        self._frames.stop()
         self._run_until = None
+        self._moved = self._measured = False
         self.run_state_changed.emit(False)
+        self.metrics_updated.emit(self.session.metrics)
+        self.step_taken.emit(self.session.current)
         self.run_stopped.emit(self.session.stop_reason)
 
     # --- breakpoints, watches, edits ------------------------------------------------------

@@ -13,6 +13,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ..debugger import Session
 from ..engine.trace import Step
 from .qt_session import RUN_SPEEDS, QtSession
+from .views.breakpoints_panel import BreakpointsPanel
 from .views.gradient_card import GradientCardView
 from .views.network_view import NetworkView
 
@@ -65,6 +66,17 @@ class MainWindow(QtWidgets.QMainWindow):
         self.card = GradientCardView()
         self.card_dock = self._dock("Gradients", "gradients", self.card)
         self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, self.card_dock)
+        self.breakpoints_panel = BreakpointsPanel(self.qt)
+        self.breakpoints_dock = self._dock(
+            "Breakpoints and watches", "breakpoints", self.breakpoints_panel
+        )
+        # A tab behind the card: the card is what a lecture looks at, breakpoints are
+        # set now and then. The right docks run the full height, plots go under the network.
+        self.tabifyDockWidget(self.card_dock, self.breakpoints_dock)
+        self.card_dock.raise_()
+        self.setCorner(
+            QtCore.Qt.Corner.BottomRightCorner, QtCore.Qt.DockWidgetArea.RightDockWidgetArea
+        )
         # The card's three columns need about 440 px; the network takes the rest.
         self.resizeDocks([self.card_dock], [440], QtCore.Qt.Orientation.Horizontal)
 
@@ -145,6 +157,7 @@ class MainWindow(QtWidgets.QMainWindow):
             view_menu.addAction(action)
         view_menu.addSeparator()
         view_menu.addAction(self.card_dock.toggleViewAction())
+        view_menu.addAction(self.breakpoints_dock.toggleViewAction())
 
     def _build_timeline(self) -> None:
         """A slider over every stop reached so far; it jumps when released."""
@@ -243,6 +256,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._zoom = factor
         self.network_view.set_zoom(factor)
         self.card.set_zoom(factor)
+        self.breakpoints_panel.set_zoom(factor)
 
     def _step_zoom(self, direction: int) -> None:
         nearest = min(range(len(ZOOM_STEPS)), key=lambda j: abs(ZOOM_STEPS[j] - self._zoom))

@@ -31,7 +31,7 @@ Array = npt.NDArray[np.float64]
 DATASETS: tuple[str, ...] = ("xor", "circles", "moons", "spiral", "gaussians", "linear")
 
 # Only these may have more than two classes.
-_MULTICLASS = ("spiral", "gaussians")
+MULTICLASS = ("spiral", "gaussians")
 
 # Standard deviation of each blob of "gaussians" before the noise jitter is added.
 _BLOB_STD = 0.3
@@ -131,10 +131,10 @@ def _check_generate_args(
     _check_int(
         classes, "classes", 2, f"a whole number of classes from 2 to {_MAX_CLASSES}", _MAX_CLASSES
     )
-    if classes != 2 and name not in _MULTICLASS:
+    if classes != 2 and name not in MULTICLASS:
         raise InputError(
             f"{name!r} has exactly 2 classes, got {classes}; "
-            f"only {' and '.join(_MULTICLASS)} take more",
+            f"only {' and '.join(MULTICLASS)} take more",
             field="classes",
         )
 

@@ -16,6 +16,7 @@ from .qt_session import RUN_SPEEDS, QtSession
 from .views.breakpoints_panel import BreakpointsPanel
 from .views.gradient_card import GradientCardView
 from .views.network_view import NetworkView
+from .views.settings_panel import SettingsPanel
 
 ZOOM_STEPS = (0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0, 2.5)
 
@@ -72,7 +73,10 @@ class MainWindow(QtWidgets.QMainWindow):
         )
         # A tab behind the card: the card is what a lecture looks at, breakpoints are
         # set now and then. The right docks run the full height, plots go under the network.
+        self.settings_panel = SettingsPanel(self.qt)
+        self.settings_dock = self._dock("Settings", "settings", self.settings_panel)
         self.tabifyDockWidget(self.card_dock, self.breakpoints_dock)
+        self.tabifyDockWidget(self.breakpoints_dock, self.settings_dock)
         self.card_dock.raise_()
         self.setCorner(
             QtCore.Qt.Corner.BottomRightCorner, QtCore.Qt.DockWidgetArea.RightDockWidgetArea
@@ -158,6 +162,7 @@ class MainWindow(QtWidgets.QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.card_dock.toggleViewAction())
         view_menu.addAction(self.breakpoints_dock.toggleViewAction())
+        view_menu.addAction(self.settings_dock.toggleViewAction())
 
     def _build_timeline(self) -> None:
         """A slider over every stop reached so far; it jumps when released."""
@@ -257,6 +262,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.network_view.set_zoom(factor)
         self.card.set_zoom(factor)
         self.breakpoints_panel.set_zoom(factor)
+        self.settings_panel.set_zoom(factor)
 
     def _step_zoom(self, direction: int) -> None:
         nearest = min(range(len(ZOOM_STEPS)), key=lambda j: abs(ZOOM_STEPS[j] - self._zoom))

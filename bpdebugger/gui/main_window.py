@@ -19,6 +19,7 @@ from .views.network_view import NetworkView
 from .views.settings_panel import SettingsPanel
 
 ZOOM_STEPS = (0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0, 2.5)
+CARD_WIDTH = 440  # what the card's three columns need at 100 %
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ class MainWindow(QtWidgets.QMainWindow):
             QtCore.Qt.Corner.BottomRightCorner, QtCore.Qt.DockWidgetArea.RightDockWidgetArea
         )
         # The card's three columns need about 440 px; the network takes the rest.
-        self.resizeDocks([self.card_dock], [440], QtCore.Qt.Orientation.Horizontal)
+        self.resizeDocks([self.card_dock], [CARD_WIDTH], QtCore.Qt.Orientation.Horizontal)
 
         self.actions_by_name: dict[str, QtGui.QAction] = {}
         self._build_actions()
@@ -258,11 +259,21 @@ class MainWindow(QtWidgets.QMainWindow):
     # --- zoom and layout ----------------------------------------------------------------------
 
     def set_zoom(self, factor: float) -> None:
+        """Scale every text: the views' own, and the window's menus, toolbars and status
+        bar; the card's dock widens with it (up to half the window) so nothing clips."""
         self._zoom = factor
         self.network_view.set_zoom(factor)
         self.card.set_zoom(factor)
         self.breakpoints_panel.set_zoom(factor)
         self.settings_panel.set_zoom(factor)
+        base = QtWidgets.QApplication.font()
+        font = QtGui.QFont(base)
+        font.setPointSizeF(base.pointSizeF() * factor)
+        chrome = [self.menuBar(), self.statusBar(), *self.findChildren(QtWidgets.QToolBar)]
+        for widget in chrome:
+            widget.setFont(font)
+        width = min(int(CARD_WIDTH * factor), self.width() // 2)
+        self.resizeDocks([self.card_dock], [width], QtCore.Qt.Orientation.Horizontal)
 
     def _step_zoom(self, direction: int) -> None:
         nearest = min(range(len(ZOOM_STEPS)), key=lambda j: abs(ZOOM_STEPS[j] - self._zoom))

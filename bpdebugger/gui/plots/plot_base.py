@@ -1,0 +1,308 @@
+"""What the input-plane plots share: when to redraw, class colours, styling, export, zoom.
+
+The boundary, hidden-space and unit-map plots show functions of the parameters. They
+redraw when the parameters differ from the ones last drawn (an update stop, an edit,
+a restart, a new session, the end of a run), not at every stop: a forward or backward
+stop changes nothing they show but the ringed sample. During a run the window calls
+``refresh()`` at a capped rate instead, so a run's slices do not each pay for a redraw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pyqtgraph as pg
+import pyqtgraph.exporters
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from ...debugger import Session
+from ...engine.grid import DEFAULT_RESOLUTION
+from ...engine.losses import LOSSES
+from ...engine.network import Array, Network
+from ...engine.session import SessionSpec
+from .. import theme
+from ..qt_session import QtSession
+from . import plot_svg  # noqa: F401  (SVG export of closed paths: see plot_svg)
+
+BACKGROUND = "#FFFFFF"
+AXIS_PEN = "#5A5A5A"
+TEXT = "#222222"
+POINT_OUTLINE = "#FFFFFF"
+MESH = QtGui.QColor(110, 110, 110, 150)
+
+# Okabe–Ito, the palette colour-blind viewers and projectors still tell apart; two
+# classes take the ends of the diverging map instead, so points match the boundary's map.
+CLASS_PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442")
+
+# A grid point costs about one multiply-add per weight and one activation per unit; the
+# resolution shrinks for wide networks so a redraw stays near the default network's cost.
+_UNIT_BUDGET = DEFAULT_RESOLUTION**2 * 8
+MIN_RESOLUTION = 60
+
+
+def grid_resolution(sizes: Iterable[int], most: int = DEFAULT_RESOLUTION) -> int:
+    """The grid side for a network of these sizes: ``most`` for small networks, less for
+    wide ones (R² · Σ n_l stays within a budget), never below MIN_RESOLUTION."""
+    units = sum(list(sizes)[1:])
+    side = int(np.sqrt(_UNIT_BUDGET / max(units, 1)))
+    return max(MIN_RESOLUTION, min(most, side))
+
+
+def class_colours(k: int) -> list[QtGui.QColor]:
+    """One colour per class: the diverging map's ends for two, Okabe–Ito for more."""
+    if k <= 2:
+        return [theme.DIVERGING.mapToQColor(0.0), theme.DIVERGING.mapToQColor(1.0)]
+    colours = [QtGui.QColor(c) for c in CLASS_PALETTE]
+    if k > len(colours):
+        colours = [pg.intColor(i, hues=k, values=1, maxValue=200) for i in range(k)]
+    return colours[:k]
+
+
+def class_of(spec: SessionSpec, y: Array) -> npt.NDArray[np.int64]:
+    """The class of each sample's label, read as the loss reads ŷ (a 0.5 threshold for one
+    output, the arg-max of several), so a regression target still gets a colour."""
+    if len(y) == 0:
+        return np.zeros(0, dtype=np.int64)
+    loss = LOSSES[spec.loss]
+    return loss.predictions(loss.targets(y, spec.sizes[-1]))
+
+
+def n_classes(spec: SessionSpec) -> int:
+    return max(2, spec.sizes[-1])
+
+
+def network_of(session: Session, params: dict[str, Array] | None = None) -> Network:
+    """A network with the session's parameters at the current stop (or ``params``)."""
+    spec = session.spec
+    return Network(spec.sizes, spec.activations, spec.loss, params or session.params())
+
+
+def all_inputs(spec: SessionSpec) -> Array:
+    """Training and test inputs together, (N + N_test, n1): the extent the plots cover."""
+    return np.concatenate([spec.dataset.x, spec.dataset.x_test])
+
+
+def set_points(item: pg.ScatterPlotItem, x: Array, y: Array, **options: object) -> None:
+    """setData with the points that are numbers: a diverged network puts NaN in the
+    activations, and pyqtgraph warns about (and cannot place) points that are not. A
+    per-point ``brush`` list is filtered alike."""
+    keep = np.isfinite(x) & np.isfinite(y)
+    if not keep.all():
+        x, y = x[keep], y[keep]
+        brush = options.get("brush")
+        if isinstance(brush, list):
+            options["brush"] = [b for b, k in zip(brush, keep, strict=True) if k]
+    item.setData(x, y, **options)
+
+
+def set_curve(item: pg.PlotCurveItem, x: Array, y: Array) -> None:
+    """setData of a NaN-broken curve, or of nothing if no point is a number."""
+    if np.isfinite(x).any() and np.isfinite(y).any():
+        item.setData(x, y)
+    else:
+        item.setData(np.empty(0), np.empty(0))
+
+
+def style_plot(plot: pg.PlotItem) -> None:
+    """Dark axes and text on the white background the network view uses."""
+    for name in ("left", "bottom", "right", "top"):
+        axis = plot.getAxis(name)
+        axis.setPen(AXIS_PEN)
+        axis.setTextPen(TEXT)
+
+
+def make_plot_widget() -> pg.PlotWidget:
+    widget = pg.PlotWidget(background=BACKGROUND)
+    style_plot(widget.getPlotItem())
+    return widget
+
+
+def scaled_font(base: QtGui.QFont, factor: float) -> QtGui.QFont:
+    font = QtGui.QFont(base)
+    if font.pointSizeF() > 0:
+        font.setPointSizeF(font.pointSizeF() * factor)
+    else:
+        font.setPixelSize(max(1, round(font.pixelSize() * factor)))
+    return font
+
+
+def point_size(font: QtGui.QFont) -> float:
+    """The font's size in points, for the CSS of pyqtgraph's labels."""
+    if font.pointSizeF() > 0:
+        return font.pointSizeF()
+    return font.pixelSize() * 72.0 / 96.0
+
+
+def zoom_plot(plot: pg.PlotItem, font: QtGui.QFont, labels: dict[str, str], title: str) -> None:
+    """Tick font, axis labels and title of ``plot`` in ``font``."""
+    size = f"{point_size(font):.1f}pt"
+    for name in ("left", "bottom", "right", "top"):
+        axis = plot.getAxis(name)
+        axis.setTickFont(font)
+        if name in labels:
+            axis.setLabel(labels[name], color=TEXT, **{"font-size": size})
+    plot.setTitle(title or None, color=TEXT, size=f"{point_size(font) * 1.1:.1f}pt")
+
+
+def export_scene(scene: QtWidgets.QGraphicsScene, path: str | Path) -> None:
+    """Write the scene as PNG or SVG, by the path's suffix, with pyqtgraph's exporters
+    (the ones its context menu's Export… offers)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".svg":
+        exporter: pg.exporters.Exporter = pyqtgraph.exporters.SVGExporter(scene)
+    elif suffix == ".png":
+        exporter = pyqtgraph.exporters.ImageExporter(scene)
+    else:
+        raise ValueError(f"export: expected a .png or .svg file name, got {path.name!r}")
+    exporter.export(str(path))
+
+
+def same_params(a: dict[str, Array] | None, b: dict[str, Array]) -> bool:
+    """Whether two parameter sets are equal (NaN equal to NaN: a diverged network stays put)."""
+    return (
+        a is not None
+        and a.keys() == b.keys()
+        and all(np.array_equal(a[k], b[k], equal_nan=True) for k in b)
+    )
+
+
+class InputPlot(QtWidgets.QWidget):
+    """A plot of what the network computes over the input plane, kept in step with a
+    QtSession. Subclasses build their items once per session in ``_setup`` and redraw
+    them (setData / setImage only) in ``_draw``; ``_mark`` moves the current sample's ring.
+
+    It redraws when the parameters differ from those last drawn, and only while shown: a
+    hidden panel (a closed dock, a tab behind another) catches up when it is shown again.
+    """
+
+    def __init__(self, qt: QtSession, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.qt = qt
+        self._zoom = 1.0
+        self._drawn: dict[str, Array] | None = None  # the parameters last drawn
+        self._stale = True
+        self.net: Network | None = None  # the network as last drawn
+        self.redraws = 0  # how many times the parameters were drawn (for tests and timing)
+
+    def _connect(self) -> None:
+        """Connect to the adapter; subclasses call it at the end of their constructor."""
+        qt = self.qt
+        qt.step_taken.connect(self._on_step_taken)
+        qt.session_replaced.connect(self._on_session_replaced)
+        self._on_session_replaced(qt.session)
+
+    # --- keeping in step ----------------------------------------------------------------
+
+    @property
+    def session(self) -> Session:
+        return self.qt.session
+
+    def _on_session_replaced(self, session: Session) -> None:
+        self._drawn = None
+        self._setup(session)
+        self.set_zoom(self._zoom)
+        self.refresh()
+
+    def _on_step_taken(self, step: object) -> None:
+        # During a run QtSession emits at most one stop per frame (~30 Hz), and a run's end
+        # emits the final stop: redrawing on each keeps the plots moving at a capped rate.
+        self.refresh()
+
+    def refresh(self, force: bool = False) -> None:
+        """Redraw if the parameters changed since the last redraw (or ``force``); always
+        move the current sample's ring. Cheap when nothing changed."""
+        if not self.isVisible():
+            self._stale = True
+            return
+        self._stale = False
+        session = self.session
+        params = session.params()
+        if force or not same_params(self._drawn, params):
+            self._drawn = {k: np.array(v) for k, v in params.items()}
+            self.net = network_of(session, self._drawn)
+            self._draw(self.net)
+            self.redraws += 1
+        if self.net is not None:
+            self._mark(session, self.net)
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
+    def _redraw_now(self) -> None:
+        """A view choice changed (features, layer, units): draw again with the same params."""
+        self.refresh(force=True)
+
+    # --- for subclasses -----------------------------------------------------------------
+
+    def _setup(self, session: Session) -> None:
+        raise NotImplementedError
+
+    def _draw(self, net: Network) -> None:
+        raise NotImplementedError
+
+    def _mark(self, session: Session, net: Network) -> None:
+        raise NotImplementedError
+
+    def _scene(self) -> QtWidgets.QGraphicsScene:
+        """The scene that export() writes."""
+        raise NotImplementedError
+
+    # --- export and zoom ----------------------------------------------------------------
+
+    def export(self, path: str | Path) -> None:
+        """Write the plot to ``path``: PNG or SVG by its suffix (ValueError otherwise)."""
+        if self._stale:
+            self.refresh()
+        export_scene(self._scene(), path)
+
+    def set_zoom(self, factor: float) -> None:
+        """Scale the axis, label and control fonts by ``factor`` (1.0 = the app's font)."""
+        self._zoom = float(factor)
+        font = self._font()
+        for w in self.findChildren(QtWidgets.QComboBox) + self.findChildren(QtWidgets.QLabel):
+            w.setFont(font)
+        self._apply_zoom(font)
+
+    def zoom(self) -> float:
+        return self._zoom
+
+    def _font(self) -> QtGui.QFont:
+        """The application's font at the current zoom."""
+        return scaled_font(QtWidgets.QApplication.font(), self._zoom)
+
+    def _apply_zoom(self, font: QtGui.QFont) -> None:
+        raise NotImplementedError
+
+
+def chooser(tip: str) -> QtWidgets.QComboBox:
+    combo = QtWidgets.QComboBox()
+    combo.setToolTip(tip)
+    combo.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents)
+    return combo
+
+
+def fill_combo(combo: QtWidgets.QComboBox, items: list[str], current: int) -> None:
+    """Replace a combo's items without emitting its change signal."""
+    combo.blockSignals(True)
+    combo.clear()
+    combo.addItems(items)
+    combo.setCurrentIndex(current)
+    combo.blockSignals(False)
+
+
+def subscript(n: int) -> str:
+    """1-based index as Unicode subscript digits: x₁, a[2]₃."""
+    return str(n).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+
+
+def rect_of(xs: Array, ys: Array) -> QtCore.QRectF:
+    """The image rectangle whose pixel centres are the grid points xs × ys."""
+    dx = (xs[-1] - xs[0]) / (len(xs) - 1)
+    dy = (ys[-1] - ys[0]) / (len(ys) - 1)
+    return QtCore.QRectF(xs[0] - dx / 2, ys[0] - dy / 2, xs[-1] - xs[0] + dx, ys[-1] - ys[0] + dy)

@@ -12,7 +12,13 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..debugger import Session
 from ..engine.trace import Step
+from .plots.boundary_plot import BoundaryPlot
+from .plots.hidden_space_plot import HiddenSpacePlot
+from .plots.loss_plot import LossPlot
+from .plots.norms_plot import NormsPlot
+from .plots.unit_maps_plot import UnitMapsPlot
 from .qt_session import RUN_SPEEDS, QtSession
+from .theme import scaled_font
 from .views.breakpoints_panel import BreakpointsPanel
 from .views.gradient_card import GradientCardView
 from .views.network_view import NetworkView
@@ -20,6 +26,13 @@ from .views.settings_panel import SettingsPanel
 
 ZOOM_STEPS = (0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0, 2.5)
 CARD_WIDTH = 440  # what the card's three columns need at 100 %
+PLOT_TITLES = {
+    "boundary": "Decision boundary",
+    "hidden": "Hidden space",
+    "units": "Unit maps",
+    "loss": "Loss",
+    "norms": "Gradient norms",
+}
 
 
 @dataclass(frozen=True)
@@ -66,24 +79,20 @@ class MainWindow(QtWidgets.QMainWindow):
         self.network_view = NetworkView()
         self.setCentralWidget(self.network_view)
         self.card = GradientCardView()
-        self.card_dock = self._dock("Gradients", "gradients", self.card)
-        self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, self.card_dock)
         self.breakpoints_panel = BreakpointsPanel(self.qt)
+        self.settings_panel = SettingsPanel(self.qt)
+        right = QtCore.Qt.DockWidgetArea.RightDockWidgetArea
+        self.card_dock = self._dock("Gradients", "gradients", self.card)
         self.breakpoints_dock = self._dock(
             "Breakpoints and watches", "breakpoints", self.breakpoints_panel
         )
-        # A tab behind the card: the card is what a lecture looks at, breakpoints are
-        # set now and then. The right docks run the full height, plots go under the network.
-        self.settings_panel = SettingsPanel(self.qt)
         self.settings_dock = self._dock("Settings", "settings", self.settings_panel)
-        self.tabifyDockWidget(self.card_dock, self.breakpoints_dock)
-        self.tabifyDockWidget(self.breakpoints_dock, self.settings_dock)
-        self.card_dock.raise_()
-        self.setCorner(
-            QtCore.Qt.Corner.BottomRightCorner, QtCore.Qt.DockWidgetArea.RightDockWidgetArea
-        )
-        # The card's three columns need about 440 px; the network takes the rest.
-        self.resizeDocks([self.card_dock], [CARD_WIDTH], QtCore.Qt.Orientation.Horizontal)
+        for dock in (self.card_dock, self.breakpoints_dock, self.settings_dock):
+            self.addDockWidget(right, dock)
+        # The right docks run the full height; the plots go under the network.
+        self.setCorner(QtCore.Qt.Corner.BottomRightCorner, right)
+        self._build_plots()
+        self._arranged = False  # tab groups are formed at the first show
 
         self.actions_by_name: dict[str, QtGui.QAction] = {}
         self._build_actions()
@@ -101,8 +110,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.network_view.edit_requested.connect(qt.edit)
 
         self._on_session_replaced(session)
-        if remember_layout:
-            self._restore_layout()
 
     # --- construction -----------------------------------------------------------------------
 
@@ -111,6 +118,70 @@ class MainWindow(QtWidgets.QMainWindow):
         dock.setObjectName(name)  # QSettings keys the layout by object name
         dock.setWidget(widget)
         return dock
+
+    def _build_plots(self) -> None:
+        """Plots under the network: the boundary and the loss side by side, the others
+        as tabs behind them (one click brings each forward)."""
+        self.plots: dict[str, QtWidgets.QWidget] = {
+            "boundary": BoundaryPlot(self.qt),
+            "hidden": HiddenSpacePlot(self.qt),
+            "units": UnitMapsPlot(self.qt),
+            "loss": LossPlot(self.qt),
+            "norms": NormsPlot(self.qt),
+        }
+        self.plot_docks = {
+            name: self._dock(title, f"plot_{name}", self.plots[name])
+            for name, title in PLOT_TITLES.items()
+        }
+        bottom = QtCore.Qt.DockWidgetArea.BottomDockWidgetArea
+        docks = self.plot_docks
+        self.addDockWidget(bottom, docks["boundary"])
+        self.splitDockWidget(docks["boundary"], docks["loss"], QtCore.Qt.Orientation.Horizontal)
+        for name in ("hidden", "units", "norms"):
+            self.addDockWidget(bottom, docks[name])
+
+    def _arrange_docks(self) -> None:
+        """Tab groups and sizes, at the first show: tabbing docks before the window has
+        been laid out leaves Qt's intermediate tab bars on screen (over the status bar).
+
+        Right: the card in front, breakpoints and settings as tabs behind it (the card is
+        what a lecture looks at). Bottom: the boundary and the loss side by side, the
+        other plots as tabs behind them.
+        """
+        docks = self.plot_docks
+        self.tabifyDockWidget(self.card_dock, self.breakpoints_dock)
+        self.tabifyDockWidget(self.card_dock, self.settings_dock)
+        self.tabifyDockWidget(docks["boundary"], docks["hidden"])
+        self.tabifyDockWidget(docks["boundary"], docks["units"])
+        self.tabifyDockWidget(docks["loss"], docks["norms"])
+        for dock in (self.card_dock, docks["boundary"], docks["loss"]):
+            dock.raise_()
+        # The card's three columns need about 440 px, the plots about 300 px of height;
+        # the network takes the rest.
+        self.resizeDocks([self.card_dock], [CARD_WIDTH], QtCore.Qt.Orientation.Horizontal)
+        self.resizeDocks([docks["boundary"]], [300], QtCore.Qt.Orientation.Vertical)
+        if self._remember:
+            self._restore_layout()
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._arranged:
+            self._arranged = True
+            self._arrange_docks()
+
+    def _export_plot(self, name: str) -> None:
+        """Save one plot as PNG or SVG (by the suffix chosen)."""
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(
+            self, f"Export {PLOT_TITLES[name]}", f"{name}.png", "PNG image (*.png);;SVG (*.svg)"
+        )
+        if not path:
+            return
+        try:
+            self.plots[name].export(path)
+        except (OSError, ValueError) as e:
+            self.statusBar().showMessage(f"{path}: could not export: {e}", 10_000)
+        else:
+            self.statusBar().showMessage(f"exported {PLOT_TITLES[name]} to {path}", 5_000)
 
     def _action(self, name: str, text: str, shortcut: str, tip: str) -> QtGui.QAction:
         action = QtGui.QAction(text, self)
@@ -150,6 +221,15 @@ class MainWindow(QtWidgets.QMainWindow):
         self._on_speed_chosen(self.speed_box.currentText())
         toolbar.addWidget(self.speed_box)
 
+        file_menu = self.menuBar().addMenu("&File")
+        export_menu = file_menu.addMenu("&Export Plot")
+        for name, title in PLOT_TITLES.items():
+            export_menu.addAction(f"{title}…", lambda n=name: self._export_plot(n))
+        file_menu.addSeparator()
+        quit_action = file_menu.addAction("&Quit", self.close)
+        quit_action.setShortcut(QtGui.QKeySequence.StandardKey.Quit)
+        self.menuBar().insertMenu(debug_menu.menuAction(), file_menu)
+
         view_menu = self.menuBar().addMenu("&View")
         zoom_in = self._action("zoom_in", "Zoom &In", "Ctrl+=", "Larger text everywhere")
         zoom_in.setShortcuts([QtGui.QKeySequence("Ctrl+="), QtGui.QKeySequence("Ctrl++")])
@@ -164,6 +244,8 @@ class MainWindow(QtWidgets.QMainWindow):
         view_menu.addAction(self.card_dock.toggleViewAction())
         view_menu.addAction(self.breakpoints_dock.toggleViewAction())
         view_menu.addAction(self.settings_dock.toggleViewAction())
+        for dock in self.plot_docks.values():
+            view_menu.addAction(dock.toggleViewAction())
 
     def _build_timeline(self) -> None:
         """A slider over every stop reached so far; it jumps when released."""
@@ -201,7 +283,10 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_step_taken(self, step: Step | None) -> None:
         session = self.session
         self.network_view.show_snapshot(session.snapshot())
-        self.card.show_step(step, session.gradient_checks() if _shows_checks(step) else None)
+        if not self.qt.running:
+            # During a run the stop changes every frame, too fast to read: the card shows
+            # where the run stops, and its frame time goes to training instead.
+            self.card.show_step(step, session.gradient_checks() if _shows_checks(step) else None)
         self.position_label.setText(self.position_text())
         self._sync_timeline()
 
@@ -266,9 +351,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.card.set_zoom(factor)
         self.breakpoints_panel.set_zoom(factor)
         self.settings_panel.set_zoom(factor)
-        base = QtWidgets.QApplication.font()
-        font = QtGui.QFont(base)
-        font.setPointSizeF(base.pointSizeF() * factor)
+        for plot in self.plots.values():
+            plot.set_zoom(factor)
+        font = scaled_font(QtWidgets.QApplication.font(), factor)
         chrome = [self.menuBar(), self.statusBar(), *self.findChildren(QtWidgets.QToolBar)]
         for widget in chrome:
             widget.setFont(font)

@@ -13,6 +13,7 @@ the views at most once per frame (~30 Hz), not once per slice.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -21,9 +22,12 @@ from PySide6 import QtCore
 from ..debugger import Session, StopReason
 from ..engine.errors import InputError
 
-# One slice of a run at full pace: long enough to make progress, short enough that
-# the window redraws and answers between slices (stalls well under 50 ms).
+# One slice of a run at full pace: at least this long, and twice as long as the
+# window took to redraw since the last slice (slices also do the debugger's own
+# checks, so this keeps training at about half the time or more), but never so
+# long that the window stalls visibly.
 SLICE_SECONDS = 0.012
+MAX_SLICE_SECONDS = 0.025
 # Views and plots redraw at most this often during a run.
 FRAME_MS = 33
 # Run speeds: iterations per frame, slow motion for a lecture up to full pace (None).
@@ -58,6 +62,7 @@ class QtSession(QtCore.QObject):
         self._run_until: Callable[[], Any] | None = None
         self._moved = self._measured = False
         self.speed: int | None = None  # iterations per frame for Run; None: full pace
+        self._slice_ended = 0.0
         self.session = session
         self._connect(session)
 
@@ -149,7 +154,13 @@ class QtSession(QtCore.QObject):
 
     def continue_(self) -> None:
         """Run to the next breakpoint at full pace, the window alive throughout."""
-        self._start(lambda: self.session.continue_(max_seconds=SLICE_SECONDS), 0)
+        self._start(lambda: self.session.continue_(max_seconds=self._slice_budget()), 0)
+
+    def _slice_budget(self) -> float:
+        """Seconds for the next full-pace slice: twice the time the window just spent on
+        its own work (redraws, input), within [SLICE_SECONDS, MAX_SLICE_SECONDS]."""
+        window_time = time.perf_counter() - self._slice_ended
+        return min(MAX_SLICE_SECONDS, max(SLICE_SECONDS, 2 * window_time))
 
     def run(self) -> None:
         """Train without stopping except at breakpoints, at ``speed`` iterations per frame
@@ -168,6 +179,7 @@ class QtSession(QtCore.QObject):
         if self.running:
             return
         self._run_until = slice_
+        self._slice_ended = time.perf_counter()
         self._timer.start(interval_ms)
         self._frames.start()
         self.run_state_changed.emit(True)
@@ -175,6 +187,7 @@ class QtSession(QtCore.QObject):
     def _run_slice(self) -> None:
         assert self._run_until is not None
         self._call(self._run_until)
+        self._slice_ended = time.perf_counter()
         reason: StopReason | None = self.session.stop_reason
         if reason is None or reason.kind != "limit":
             self._stop()

@@ -22,6 +22,9 @@ PHASE_COLOURS = {"forward": FORWARD, "backward": BACKWARD, "update": UPDATE}
 
 DIVERGING = pg.colormap.get("CET-D1")
 
+# Zoom (lecture mode) scales every text between these factors of the application font.
+MIN_ZOOM, MAX_ZOOM = 0.5, 4.0
+
 # Gradient-check grades: green / amber / red.
 GRADE_COLOURS = {
     "good": QtGui.QColor("#1B9E4B"),
@@ -49,3 +52,17 @@ def text_colour_on(background: QtGui.QColor) -> QtGui.QColor:
     luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
     # the luminance where black and white have equal contrast: √(1.05 · 0.05) − 0.05
     return QtGui.QColor("#000000" if luminance > 0.179 else "#FFFFFF")
+
+
+def clamp_zoom(factor: float) -> float:
+    return float(min(MAX_ZOOM, max(MIN_ZOOM, factor)))
+
+
+def scaled_font(base: QtGui.QFont, factor: float) -> QtGui.QFont:
+    """``base`` at ``factor`` times its size, whether it is set in points or pixels."""
+    font = QtGui.QFont(base)
+    if font.pointSizeF() > 0:
+        font.setPointSizeF(font.pointSizeF() * factor)
+    else:
+        font.setPixelSize(max(1, round(font.pixelSize() * factor)))
+    return font

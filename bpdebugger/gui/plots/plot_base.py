@@ -120,15 +120,6 @@ def make_plot_widget() -> pg.PlotWidget:
     return widget
 
 
-def scaled_font(base: QtGui.QFont, factor: float) -> QtGui.QFont:
-    font = QtGui.QFont(base)
-    if font.pointSizeF() > 0:
-        font.setPointSizeF(font.pointSizeF() * factor)
-    else:
-        font.setPixelSize(max(1, round(font.pixelSize() * factor)))
-    return font
-
-
 def point_size(font: QtGui.QFont) -> float:
     """The font's size in points, for the CSS of pyqtgraph's labels."""
     if font.pointSizeF() > 0:
@@ -274,7 +265,7 @@ class InputPlot(QtWidgets.QWidget):
 
     def _font(self) -> QtGui.QFont:
         """The application's font at the current zoom."""
-        return scaled_font(QtWidgets.QApplication.font(), self._zoom)
+        return theme.scaled_font(QtWidgets.QApplication.font(), self._zoom)
 
     def _apply_zoom(self, font: QtGui.QFont) -> None:
         raise NotImplementedError

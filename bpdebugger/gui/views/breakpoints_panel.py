@@ -20,10 +20,8 @@ from ...debugger.breakpoints import NONFINITE, Breakpoint
 from ...debugger.conditions import HELP_TEXT, ConditionError, parse
 from ...debugger.layout import PHASES
 from ..qt_session import QtSession
-from ..theme import GRADE_COLOURS
+from ..theme import GRADE_COLOURS, clamp_zoom, scaled_font
 from .card_matrix import fmt
-
-MIN_ZOOM, MAX_ZOOM = 0.5, 4.0
 
 UNAVAILABLE = "—"  # a watch with no value at this stop (dW[2] in the forward pass)
 ANY = "any"
@@ -653,18 +651,14 @@ class BreakpointsPanel(QtWidgets.QWidget):
 
     def set_zoom(self, factor: float) -> None:
         """Scale every text of the panel by ``factor`` (1.0 = the application's font size)."""
-        self._zoom = float(min(MAX_ZOOM, max(MIN_ZOOM, factor)))
+        self._zoom = clamp_zoom(factor)
         self._apply_font()
 
     def zoom(self) -> float:
         return self._zoom
 
     def _apply_font(self) -> None:
-        font = QtGui.QFont(self.font())
-        if font.pointSizeF() > 0:
-            font.setPointSizeF(font.pointSizeF() * self._zoom)
-        else:
-            font.setPixelSize(max(1, round(font.pixelSize() * self._zoom)))
+        font = scaled_font(self.font(), self._zoom)
         self._body.setFont(font)
         # A widget that has had a style sheet (the red mark) stops inheriting its parent's
         # font, even once the sheet is cleared: the two fields get theirs explicitly.

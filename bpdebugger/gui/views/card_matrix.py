@@ -17,7 +17,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from bpdebugger.engine import gradcheck
 from bpdebugger.engine.gradcheck import Check
-from bpdebugger.gui.theme import GRADE_COLOURS, diverging_colour, text_colour_on
+from bpdebugger.gui.theme import GRADE_COLOURS, diverging_colour, scaled_font, text_colour_on
 
 Array = npt.NDArray[np.float64]
 
@@ -173,9 +173,9 @@ class _Fonts:
         self.bold_font = QtGui.QFont(font)
         self.bold_font.setBold(True)
         self.bold = QtGui.QFontMetrics(self.bold_font)
-        self.cell_font = _scaled(font, CELL_FONT)
+        self.cell_font = scaled_font(font, CELL_FONT)
         self.cells = QtGui.QFontMetrics(self.cell_font)
-        self.small_font = _scaled(font, SMALL_FONT)
+        self.small_font = scaled_font(font, SMALL_FONT)
         self.small = QtGui.QFontMetrics(self.small_font)
         self.min_cell_text = self.cells.horizontalAdvance(f"{MINUS}0.0000")
 
@@ -188,15 +188,6 @@ class _Fonts:
                 self._widths.clear()
             w = self._widths[key] = metrics.horizontalAdvance(text)
         return w
-
-
-def _scaled(font: QtGui.QFont, factor: float) -> QtGui.QFont:
-    scaled = QtGui.QFont(font)
-    if font.pointSizeF() > 0:
-        scaled.setPointSizeF(font.pointSizeF() * factor)
-    else:
-        scaled.setPixelSize(max(6, round(font.pixelSize() * factor)))
-    return scaled
 
 
 class MatrixWidget(QtWidgets.QWidget):

@@ -21,6 +21,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from bpdebugger.engine.gradcheck import Check
 from bpdebugger.engine.trace import Step
+from bpdebugger.gui.theme import clamp_zoom, scaled_font
 from bpdebugger.gui.views.card_matrix import Array, CheckBadge, MatrixWidget, factor, fmt
 from bpdebugger.gui.views.card_parts import StopHeader, TextBlock
 from bpdebugger.gui.views.card_text import (
@@ -44,7 +45,6 @@ from bpdebugger.gui.views.card_text import (
 
 HINT = "Press F11 to step into the first node"
 
-MIN_ZOOM, MAX_ZOOM = 0.5, 4.0
 
 Checks = Mapping[str, Check]
 
@@ -802,7 +802,7 @@ class GradientCardView(QtWidgets.QWidget):
 
     def set_zoom(self, factor: float) -> None:
         """Scale every font and cell by ``factor`` (1.0 = the application's font size)."""
-        self._zoom = float(min(MAX_ZOOM, max(MIN_ZOOM, factor)))
+        self._zoom = clamp_zoom(factor)
         self._apply_font()
 
     def zoom(self) -> float:
@@ -811,11 +811,7 @@ class GradientCardView(QtWidgets.QWidget):
     def _apply_font(self) -> None:
         # The card's own font follows the application (and its parent); the content gets
         # that font scaled, and every part sizes its cells from its font's metrics.
-        font = QtGui.QFont(self.font())
-        if font.pointSizeF() > 0:
-            font.setPointSizeF(font.pointSizeF() * self._zoom)
-        else:
-            font.setPixelSize(max(1, round(font.pixelSize() * self._zoom)))
+        font = scaled_font(self.font(), self._zoom)
         self._content.setFont(font)
         self._settle()
 

@@ -239,7 +239,7 @@ class NetworkView(QtWidgets.QGraphicsView):
     def set_zoom(self, factor: float) -> None:
         """Scale every text (lecture mode); the neurons grow to hold their numbers and
         the scene is fitted to the view again."""
-        factor = float(min(max(factor, 0.5), 4.0))
+        factor = theme.clamp_zoom(factor)
         if factor != self._zoom:
             self._zoom = factor
             self._rebuild()

@@ -32,8 +32,7 @@ from bpdebugger.engine.losses import LOSSES
 from bpdebugger.engine.network import INIT_SCHEMES
 from bpdebugger.engine.session import SessionSpec, parse_session
 from bpdebugger.gui.qt_session import QtSession
-
-MIN_ZOOM, MAX_ZOOM = 0.5, 4.0
+from bpdebugger.gui.theme import clamp_zoom, scaled_font
 
 ERROR_COLOUR = QtGui.QColor("#D62728")
 
@@ -1185,7 +1184,7 @@ class SettingsPanel(QtWidgets.QWidget):
 
     def set_zoom(self, factor: float) -> None:
         """Scale every font by ``factor`` (1.0 = the application's font size)."""
-        self._zoom = float(min(MAX_ZOOM, max(MIN_ZOOM, factor)))
+        self._zoom = clamp_zoom(factor)
         self._apply_font()
 
     def zoom(self) -> float:
@@ -1194,11 +1193,7 @@ class SettingsPanel(QtWidgets.QWidget):
     def _apply_font(self) -> None:
         # The panel's own font follows the application; its content gets it scaled, and
         # every field inherits that.
-        font = QtGui.QFont(self.font())
-        if font.pointSizeF() > 0:
-            font.setPointSizeF(font.pointSizeF() * self._zoom)
-        else:
-            font.setPixelSize(max(1, round(font.pixelSize() * self._zoom)))
+        font = scaled_font(self.font(), self._zoom)
         self._content.setFont(font)
         self._update_wrapping(force=True)
         if self.isVisible():

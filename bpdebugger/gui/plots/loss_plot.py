@@ -1,0 +1,613 @@
+"""The loss plot: training loss per iteration and per epoch, test loss, accuracy.
+
+The plots of this folder draw the session's Metrics (bpdebugger/debugger/metrics.py),
+arrays that grow by tens of thousands per second during a run. As in pyqtgraph's own
+examples, every curve is created once and afterwards only gets ``setData``.
+
+Long curves are thinned before pyqtgraph sees them (``decimate``): to the visible
+range of iterations (clip to view) and to a few points per pixel, the min and max of
+each block (peak, so every spike stays) or its mean (the norms' trends). pyqtgraph's
+own downsampling and clipping (on, too) do the same, but in about ten passes over the
+whole series per refresh and again per paint: 30–50 ms a plot at a million
+iterations, against 3–8 ms here. A short series is handed over as it is, the
+read-only metric arrays themselves.
+
+Signals only mark the plot out of date; the drawing happens in ``refresh``, once per
+turn of the event loop however many signals arrived (a zero-delay single-shot timer),
+and during a run the adapter sends them at most once per frame (~30 Hz). A hidden
+plot (a closed or covered dock) waits until it is shown. The window may also call
+``refresh`` itself to draw at once.
+
+Non-finite values (a diverged run), magnitudes beyond 1e250 and, in log scale, values
+≤ 0 are left out of the curves: a block holding one NaN would otherwise become a gap,
+and a layer whose gradient is exactly 0 for some samples (XOR's input (0, 0) for W[2])
+would vanish.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from ...debugger import Session
+from ...debugger.metrics import Metrics
+from ...engine.network import Array
+from .. import theme
+from ..qt_session import QtSession
+from ..views.network_text import fmt_long
+from .plot_base import export_scene, point_size
+
+# Okabe & Ito's palette: told apart by colour-blind viewers and on a washed-out projector.
+# (Yellow, last, is kept for the ninth curve on; on white it is pale.)
+OKABE_ITO = (
+    "#0072B2",  # blue
+    "#D55E00",  # vermillion
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#E69F00",  # orange
+    "#56B4E9",  # sky blue
+    "#000000",  # black
+    "#F0E442",  # yellow
+)
+TRAIN = QtGui.QColor(OKABE_ITO[0])
+TEST = QtGui.QColor(OKABE_ITO[1])
+MARKER = QtGui.QColor("#555555")
+RUN_REFRESH_MS = 100  # during a run the curves redraw at ~10 Hz
+_AXIS = QtGui.QColor("#333333")
+GRID_Z = -200  # the axes, which draw the grid, below the ViewBox's −100
+# The largest magnitude drawn (and on a log scale the smallest, 1/HUGE): two padded
+# spans of 10^±250 stay well inside float64's 1e308.
+HUGE = 1e250
+
+
+def lighter(colour: QtGui.QColor, amount: float) -> QtGui.QColor:
+    """``colour`` mixed with white (0: unchanged, 1: white). Opaque on purpose: Qt's raster
+    engine draws a translucent line tens of times slower than an opaque one."""
+    return QtGui.QColor.fromRgbF(
+        *(c + (1.0 - c) * amount for c in (colour.redF(), colour.greenF(), colour.blueF()))
+    )
+
+
+def pen(
+    colour: QtGui.QColor, width: float = 1.0, style: QtCore.Qt.PenStyle | None = None
+) -> QtGui.QPen:
+    """A cosmetic pen (width in pixels at any zoom) with flat caps, fast to stroke."""
+    p = pg.mkPen(colour, width=width)
+    p.setCapStyle(QtCore.Qt.PenCapStyle.FlatCap)
+    if style is not None:
+        p.setStyle(style)
+    return p
+
+
+def plottable(x: Array, y: Array, log: bool) -> tuple[Array, Array]:
+    """The points of (x, y) a plot can show: |y| ≤ HUGE and, in log scale, y ≥ 1 / HUGE.
+
+    Beyond HUGE a diverging run is at its last iterations before inf; kept, its 1e307
+    would make pyqtgraph's log axis overflow computing 10 ** (the padded range's top).
+    The arrays themselves (no copy) when all points are in, the usual case, told by the
+    extremes: two passes without a temporary array (min and max are NaN if any is)."""
+    if len(y) == 0:
+        return x, y
+    floor = 1.0 / HUGE if log else -HUGE
+    low, high = float(np.min(y)), float(np.max(y))
+    if low >= floor and high <= HUGE:
+        return x, y
+    keep = (y >= floor) & (y <= HUGE)  # NaN fails both tests
+    return x[keep], y[keep]
+
+
+def packed(y: Array) -> Array:
+    """``y`` with its values side by side in memory. A metric is a column of a table, a
+    strided view; a long one is copied, which the passes over it repay three times."""
+    return y if len(y) < 4096 or y.flags.c_contiguous else np.ascontiguousarray(y)
+
+
+def decimate(
+    x: Array,
+    y: Array,
+    blocks: int,
+    method: str = "peak",
+    log: bool = False,
+    visible: tuple[float, float] | None = None,
+) -> tuple[Array, Array]:
+    """(x, y) thinned to about ``blocks`` blocks over the ``visible`` x range (all if None).
+
+    x sorted, y plottable (see ``plottable``). 'peak': each block's max and min at its
+    middle x, and the points after the last whole block as they are, so the curve ends
+    at the last one; 'mean': each block's mean (geometric if ``log``, the mean the log
+    axis shows), and last the mean of the last block's worth of points. Fewer than two
+    points per block: the arrays unchanged (views, no copy)."""
+    start, stop = 0, len(y)
+    if visible is not None:  # one point either side, so the line runs off the edges
+        start = max(int(np.searchsorted(x, visible[0], side="left")) - 1, 0)
+        stop = min(int(np.searchsorted(x, visible[1], side="right")) + 1, len(y))
+    ds = (stop - start) // max(blocks, 1)
+    if ds < 2:
+        return x[start:stop], y[start:stop]
+    m = (stop - start - 1) // ds  # whole blocks, leaving at least the last point
+    end = start + m * ds
+    body = y[start:end].reshape(m, ds)
+    middles = x[start + ds // 2 : end : ds]
+    if method == "peak":
+        xs = np.repeat(middles, 2)
+        ys = np.empty(2 * m)
+        ys[0::2] = body.max(axis=1)
+        ys[1::2] = body.min(axis=1)
+        return np.concatenate([xs, x[end:stop]]), np.concatenate([ys, y[end:stop]])
+    # The end: the mean of the last ds points, a whole block overlapping the one before
+    # (the few points after it alone would jump with a periodic signal's phase).
+    tail_x, tail_y = x[stop - ds : stop], y[stop - ds : stop]
+    if log:
+        means = 10.0 ** np.log10(body).mean(axis=1)
+        tail_mean = 10.0 ** np.log10(tail_y).mean()
+    else:
+        means, tail_mean = body.mean(axis=1), tail_y.mean()
+    return (
+        np.concatenate([middles, [tail_x[ds // 2]]]),
+        np.concatenate([means, [tail_mean]]),
+    )
+
+
+class PlotAxis(pg.AxisItem):
+    """An axis drawn fast and labelled readably on a white plot.
+
+    - Grid lines and ticks opaque: pyqtgraph fades them with alpha, and Qt's raster
+      engine draws translucent lines so slowly that a log grid cost 30 ms a paint.
+    - Log scale: pyqtgraph labels all nine minor ticks of each decade when few decades
+      show ("0.7 0.8 0.9 1" run into each other) and a decade's label twice, as a major
+      and a minor tick (it looks bold); here minor ticks are labelled at 2 and 5 only
+      when one to two decades show, all of them within one decade, none beyond two.
+    """
+
+    def drawPicture(
+        self, p: QtGui.QPainter, axisSpec: tuple, tickSpecs: list, textSpecs: list
+    ) -> None:
+        opaque: dict[tuple[int, int], QtGui.QPen] = {}
+        specs = []
+        for tick_pen, p1, p2 in tickSpecs:
+            colour = tick_pen.color()
+            if colour.alpha() < 255:
+                key = (colour.rgb(), colour.alpha())
+                if key not in opaque:
+                    solid = QtGui.QPen(tick_pen)
+                    solid.setColor(lighter(colour, 1.0 - colour.alphaF()))
+                    opaque[key] = solid
+                tick_pen = opaque[key]
+            specs.append((tick_pen, p1, p2))
+        super().drawPicture(p, axisSpec, specs, textSpecs)
+
+    def logTickValues(
+        self, minVal: float, maxVal: float, size: float, stdTicks: list
+    ) -> list[tuple[float | None, list[float]]]:
+        levels = super().logTickValues(minVal, maxVal, size, stdTicks)
+        majors = {round(float(v), 9) for spacing, values in levels if spacing for v in values}
+        return [
+            (spacing, values if spacing else [v for v in values if round(v, 9) not in majors])
+            for spacing, values in levels
+        ]
+
+    def logTickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        strings = super().logTickStrings(values, scale, spacing)
+        if spacing or not values:  # a major level: whole decades, all labelled
+            return strings
+        v = np.asarray(values, dtype=np.float64)
+        span = v.max() - v.min()  # in decades
+        if span < 1.0:  # at most nine labels: all of them
+            return strings
+        kept = (1.0, 2.0, 5.0) if span <= 2.0 else (1.0,)
+        mantissas = np.round(10.0 ** np.mod(v, 1.0), 6)
+        return [s if m in kept else "" for s, m in zip(strings, mantissas, strict=True)]
+
+
+class MetricPlot(QtWidgets.QWidget):
+    """What the metric plots share: a white plot with a legend under it, a log-scale
+    check box, a readout of the marked iteration's numbers, the current-iteration
+    marker, refresh on the adapter's signals, export and zoom.
+
+    Subclasses build their curves in ``__init__`` (once) and implement ``_draw`` (push
+    the metrics into them), ``_readout`` and, when the layers change, ``_rebuild``.
+    """
+
+    def __init__(
+        self,
+        qt: QtSession,
+        *,
+        y_label: str,
+        log: bool,
+        right_label: str | None = None,
+        legend_columns: int,
+        parent: QtWidgets.QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.qt = qt
+        self._zoom = 1.0
+        self._dirty = True
+        self._y_label = y_label
+        self._right_label = right_label
+        self._x_buffer: Array = np.empty(0)
+        self._x_first: int | None = None
+        self._shapes: dict[pg.PlotDataItem, tuple[str, float]] = {}
+        self._thinned_for: tuple[float, float] | None = None  # the x range of the last refresh
+
+        self.log_box = QtWidgets.QCheckBox("Log scale")
+        self.log_box.setToolTip("Logarithmic y axis (also in the plot's context menu)")
+        self.readout = QtWidgets.QLabel()
+        self.readout.setWordWrap(True)  # a narrow dock or a large zoom: two lines, not cut
+        self.readout.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        header = QtWidgets.QHBoxLayout()
+        header.setContentsMargins(6, 2, 6, 0)
+        header.addWidget(self.readout, 1)
+        header.addWidget(self.log_box)
+
+        self.view = pg.GraphicsLayoutWidget()
+        self.view.setBackground("w")
+        self.view.ci.layout.setContentsMargins(2, 2, 2, 2)
+        # PlotItem shows every axis it is given: the right one only for a second y scale.
+        names = ("left", "bottom", "right") if right_label else ("left", "bottom")
+        self.plot_item: pg.PlotItem = self.view.addPlot(
+            row=0, col=0, axisItems={name: PlotAxis(name) for name in names}
+        )
+        self.plot_item.showGrid(x=True, y=True, alpha=0.12)
+        # PlotItem.addItem gives each curve the plot's downsampling and clipping (those of
+        # its context menu, off by default), whatever the curve had: so set them here.
+        self.plot_item.setDownsampling(auto=True, mode="peak")
+        self.plot_item.setClipToView(True)
+        self.plot_item.setLabel("bottom", "iteration")
+        self.plot_item.setLabel("left", y_label)
+        for name in names:
+            axis = self.plot_item.getAxis(name)
+            axis.setPen(pen(_AXIS))
+            axis.setTextPen(pen(_AXIS))
+            # Axes draw the grid: under the ViewBox (z −100), so the opaque grid lines
+            # pass behind the curves instead of cutting them.
+            axis.setZValue(GRID_Z)
+            # No "(x1e+27)" on the label: on a log axis pyqtgraph's SI prefix rescales
+            # the labels of the decades themselves (1 would read 10⁻²⁷).
+            axis.enableAutoSIPrefix(False)
+        if right_label:
+            self.plot_item.getAxis("right").setLabel(right_label)
+        # The legend sits under the plot, in the layout, so it never hides a curve.
+        self.legend = pg.LegendItem(colCount=legend_columns, labelTextColor=_AXIS, frame=False)
+        self.view.addItem(self.legend, row=1, col=0)
+
+        self.marker = pg.InfiniteLine(angle=90, movable=False, pen=pen(MARKER, 1.0))
+        self.marker.setZValue(20)  # above the curves
+        self.plot_item.addItem(self.marker, ignoreBounds=True)
+
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addLayout(header)
+        layout.addWidget(self.view, 1)
+
+        self._refresh_timer = QtCore.QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(0)
+        self._refresh_timer.timeout.connect(self._refresh_if_dirty)
+
+        ctrl = self.plot_item.ctrl
+        ctrl.logYCheck.setChecked(log)
+        self.plot_item.getAxis("right").setLogMode(False, False)  # see _on_log_changed
+        # Connected after PlotItem's own handler, so this runs once it has re-mapped.
+        ctrl.logYCheck.toggled.connect(self._on_log_changed)
+        ctrl.logXCheck.toggled.connect(self._on_log_changed)
+        self.log_box.setChecked(log)
+        self.log_box.toggled.connect(self.set_log)
+
+        self.plot_item.vb.sigXRangeChanged.connect(self._on_x_range_changed)
+        self.plot_item.vb.sigResized.connect(self._on_resized)
+        qt.metrics_updated.connect(self._on_metrics_updated)
+        qt.step_taken.connect(self._on_step_taken)
+        qt.session_replaced.connect(self._on_session_replaced)
+
+    # --- the curves ---------------------------------------------------------------------
+
+    def _curve(
+        self,
+        colour: QtGui.QColor,
+        width: float = 1.0,
+        style: QtCore.Qt.PenStyle | None = None,
+        method: str = "peak",
+        per_pixel: float = 1.0,
+    ) -> pg.PlotDataItem:
+        """A curve that stays cheap however long it grows: created once per plot.
+
+        ``decimate`` leaves it ``per_pixel`` blocks per pixel of plot width (for 'peak'
+        a min–max pair each: finer is not seen). pyqtgraph's downsampling and clipping
+        are on too, for the moment between a zoom and the refresh it brings about."""
+        curve = pg.PlotDataItem(pen=pen(colour, width, style), autoDownsampleFactor=per_pixel)
+        curve.setDownsampling(auto=True, method=method)
+        curve.setClipToView(True)
+        self._shapes[curve] = (method, per_pixel)
+        return curve
+
+    def _iterations(self, first: int, n: int) -> Array:
+        """first, first + 1, … (n of them) as floats: a view of a buffer that doubles, so
+        a refresh does not build a fresh arange of a million numbers."""
+        if self._x_first != first or len(self._x_buffer) < n:
+            size = max(n, 2 * len(self._x_buffer), 4096)
+            self._x_buffer = np.arange(first, first + size, dtype=np.float64)
+            self._x_buffer.flags.writeable = False
+            self._x_first = first
+        return self._x_buffer[:n]
+
+    def _set(self, curve: pg.PlotDataItem, x: Array, y: Array, log: bool | None = None) -> None:
+        """Show (x, y) on ``curve``: its plottable points, decimated to the visible range
+        and the plot's width. ``log``: whether its y axis is logarithmic (the left's)."""
+        log = self.log_y() if log is None else log
+        self._show(curve, *plottable(x, packed(y), log), log)
+
+    def _show(self, curve: pg.PlotDataItem, x: Array, y: Array, log: bool) -> None:
+        """``_set`` for (x, y) already plottable."""
+        method, per_pixel = self._shapes[curve]
+        blocks = max(int(self.plot_item.vb.width() * per_pixel), 8)
+        curve.setData(*decimate(x, y, blocks, method, log, self._thinned_for))
+
+    def _visible_x(self) -> tuple[float, float] | None:
+        """The x range shown, in iterations; None while it follows the data (autorange)."""
+        vb = self.plot_item.vb
+        if vb.autoRangeEnabled()[0]:
+            return None
+        low, high = vb.viewRange()[0]
+        return (10.0**low, 10.0**high) if self.log_x() else (low, high)
+
+    def _on_x_range_changed(self, *_args: object) -> None:
+        # Zoomed or panned: the curves were thinned for another range. While x follows
+        # the data, the whole series is thinned and a growing range changes nothing.
+        if self._visible_x() != self._thinned_for:
+            self._mark_dirty()
+
+    def _on_resized(self, *_args: object) -> None:
+        self._mark_dirty()  # a point or two per pixel: their number follows the width
+
+    # --- the signals --------------------------------------------------------------------
+
+    @property
+    def session(self) -> Session:
+        return self.qt.session
+
+    def _on_metrics_updated(self, _metrics: object) -> None:
+        self._mark_dirty()
+
+    def _on_step_taken(self, _step: object) -> None:
+        # Cheap: one line moves now; the readout waits for the coalesced refresh.
+        self._place_marker()
+        self._mark_dirty()
+
+    def _on_session_replaced(self, session: Session) -> None:
+        self._rebuild(session)
+        self._mark_dirty()
+
+    def _mark_dirty(self) -> None:
+        self._dirty = True
+        if not self._refresh_timer.isActive():
+            # Curves over thousands of iterations move slowly: during a run they redraw at
+            # ~10 Hz, leaving the frame budget to training and the input-plane plots.
+            self._refresh_timer.start(RUN_REFRESH_MS if self.qt.running else 0)
+
+    def _refresh_if_dirty(self) -> None:
+        # A plot in a closed or covered dock costs nothing; it catches up when shown.
+        if self._dirty and self.isVisible():
+            self.refresh()
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        super().showEvent(event)
+        if self._dirty:
+            self._refresh_timer.start()
+
+    def refresh(self) -> None:
+        """Read the session's metrics again and draw them (every curve's ``setData``)."""
+        self._dirty = False
+        self._thinned_for = self._visible_x()
+        metrics = self.session.metrics
+        self._draw(metrics)
+        self._place_marker()
+        self.readout.setText(self._readout(metrics, self.session.position[0]))
+
+    def _draw(self, metrics: Metrics) -> None:
+        raise NotImplementedError
+
+    def _readout(self, metrics: Metrics, k: int) -> str:
+        raise NotImplementedError
+
+    def _rebuild(self, session: Session) -> None:
+        """A new session: adapt the curves to it (its layers, its test set)."""
+
+    def _place_marker(self) -> None:
+        k = float(self.session.position[0])
+        self.marker.setValue(math.log10(k) if self.log_x() and k > 0 else k)
+
+    # --- log scale ----------------------------------------------------------------------
+
+    def log_y(self) -> bool:
+        return self.plot_item.ctrl.logYCheck.isChecked()
+
+    def log_x(self) -> bool:
+        return self.plot_item.ctrl.logXCheck.isChecked()
+
+    def set_log(self, on: bool) -> None:
+        """Logarithmic (True) or linear y axis."""
+        self.plot_item.setLogMode(y=bool(on))
+
+    def _on_log_changed(self, _on: bool) -> None:
+        self.log_box.blockSignals(True)
+        self.log_box.setChecked(self.log_y())
+        self.log_box.blockSignals(False)
+        # PlotItem puts every axis in log mode, the right one (a linear 0–100 %) too.
+        self.plot_item.getAxis("right").setLogMode(False, False)
+        self._log_changed()
+        self.refresh()  # now, before a paint: what is plottable depends on the scale
+
+    def _log_changed(self) -> None:
+        """Items outside the PlotItem follow its x scale here."""
+
+    # --- export and zoom ----------------------------------------------------------------
+
+    def export(self, path: str | Path) -> None:
+        """Save the plot, legend included, as PNG or SVG (by the suffix; else ValueError)."""
+        if self._dirty:
+            self.refresh()
+        # The whole scene, not the PlotItem: the legend is its neighbour in the layout,
+        # and the SVG exporter only walks an item's children.
+        export_scene(self.view.scene(), path)
+
+    def set_zoom(self, factor: float) -> None:
+        """Scale the axis, legend and header fonts by ``factor`` (1.0 = the application's)."""
+        self._zoom = theme.clamp_zoom(factor)
+        font = theme.scaled_font(QtWidgets.QApplication.font(), self._zoom)
+        size = f"{point_size(font):.1f}pt"
+        labels = {"bottom": "iteration", "left": self._y_label}
+        if self._right_label:
+            labels["right"] = self._right_label
+        for name, text in labels.items():
+            axis = self.plot_item.getAxis(name)
+            axis.setTickFont(font)
+            axis.setLabel(text, color=_AXIS.name(), **{"font-size": size})
+        self.legend.setLabelTextSize(size)
+        for _sample, label in self.legend.items:  # setLabelTextSize only stores the size
+            label.setText(label.text)
+        self.legend.updateSize()
+        self.log_box.setFont(font)
+        self.readout.setFont(font)
+
+    def zoom(self) -> float:
+        return self._zoom
+
+
+class LossPlot(MetricPlot):
+    """Training loss per iteration (thin) and per epoch (bold), test loss at the evaluated
+    epochs, accuracy on a right-hand 0–100 % axis, the current iteration marked."""
+
+    def __init__(self, qt: QtSession, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(
+            qt,
+            y_label="loss",
+            log=True,
+            right_label="accuracy (%)",
+            legend_columns=3,
+            parent=parent,
+        )
+        item = self.plot_item
+        # Train in blue, test in vermillion; loss solid, accuracy dashed (right axis).
+        self.iteration_curve = self._curve(lighter(TRAIN, 0.55), 1.0)
+        self.epoch_curve = self._curve(TRAIN, 2.5)
+        self.test_curve = self._curve(TEST, 2.5)
+        for curve in (self.iteration_curve, self.epoch_curve, self.test_curve):
+            item.addItem(curve)
+
+        # Accuracy: a second ViewBox over the first's rectangle, its x linked, its y fixed
+        # at 0–100 % (pyqtgraph's MultiplePlotAxes example). The example adds it to the
+        # scene, over or under the whole PlotItem; here it is a child of the PlotItem,
+        # between the grid and the loss's ViewBox: drawn over the grid, under the loss
+        # curves, and the mouse and context menu go to the loss's ViewBox on top.
+        self.accuracy_box = pg.ViewBox(enableMenu=False)
+        self.accuracy_box.setMouseEnabled(x=False, y=False)
+        self.accuracy_box.setParentItem(item)
+        self.accuracy_box.setZValue((GRID_Z + item.vb.zValue()) / 2)
+        self.accuracy_box.setXLink(item)
+        self.accuracy_box.setYRange(0, 100, padding=0.05)
+        self.accuracy_box.disableAutoRange()
+        item.getAxis("right").linkToView(self.accuracy_box)
+        self.train_accuracy_curve = self._curve(TRAIN, 1.5, QtCore.Qt.PenStyle.DashLine)
+        self.test_accuracy_curve = self._curve(TEST, 1.5, QtCore.Qt.PenStyle.DashLine)
+        for curve in (self.train_accuracy_curve, self.test_accuracy_curve):
+            self.accuracy_box.addItem(curve)
+        item.vb.sigResized.connect(self._fit_accuracy_box)
+        self._fit_accuracy_box()
+
+        self._has_test: bool | None = None
+        self._middles: Array = np.empty(0)
+        self._middles_key: tuple[int, int, float] | None = None
+        self._rebuild(qt.session)
+        self.set_zoom(1.0)
+        self.refresh()
+
+    def _fit_accuracy_box(self) -> None:
+        self.accuracy_box.setGeometry(self.plot_item.vb.geometry())  # in the PlotItem's
+        self.accuracy_box.linkedViewChanged(self.plot_item.vb, self.accuracy_box.XAxis)
+
+    def _rebuild(self, session: Session) -> None:
+        """The test curves and their legend entries exist only with a test set."""
+        has_test = len(session.spec.dataset.x_test) > 0
+        if has_test == self._has_test:
+            return
+        self._has_test = has_test
+        self.legend.clear()
+        entries = [
+            (self.iteration_curve, "train loss (iteration)"),
+            (self.epoch_curve, "train loss (epoch mean)"),
+            (self.train_accuracy_curve, "train accuracy"),
+        ]
+        if has_test:
+            entries[2:2] = [(self.test_curve, "test loss")]
+            entries.append((self.test_accuracy_curve, "test accuracy"))
+        for curve, name in entries:
+            self.legend.addItem(curve, name)
+        self.test_curve.setVisible(has_test)
+        self.test_accuracy_curve.setVisible(has_test)
+
+    def _log_changed(self) -> None:
+        log_x = self.log_x()
+        for curve in (self.train_accuracy_curve, self.test_accuracy_curve):
+            curve.setLogMode(log_x, False)
+
+    def _draw(self, metrics: Metrics) -> None:
+        x = self._iterations(metrics.first, len(metrics))
+        self._set(self.iteration_curve, x, metrics.loss)
+
+        # An epoch's mean loss is drawn at the middle of its iterations, where it sits on
+        # the thin curve; an evaluation after the epoch's last iteration, where it was made.
+        self._set(self.epoch_curve, self._epoch_middles(metrics.epoch), metrics.epoch_loss)
+        evaluated = self._evaluation_ends(metrics)
+        self._set(self.train_accuracy_curve, evaluated, 100.0 * metrics.train_accuracy, False)
+        if self._has_test:
+            self._set(self.test_curve, evaluated, metrics.test_loss)
+            self._set(self.test_accuracy_curve, evaluated, 100.0 * metrics.test_accuracy, False)
+
+    def _epoch_middles(self, epochs: Array) -> Array:
+        """The middle iteration of each epoch (consecutive epochs, as Metrics keeps them).
+
+        Sliced from a cache that doubles, like the iteration numbers: a million XOR
+        iterations are 250 000 epochs, and their positions cost 8 ms to compute afresh."""
+        if len(epochs) == 0:
+            return epochs
+        trainer = self.session.history.trainer
+        key = (trainer.n_samples, trainer.batch_size, float(epochs[0]))
+        if key != self._middles_key or len(self._middles) < len(epochs):
+            e = np.arange(epochs[0], epochs[0] + max(len(epochs), 2 * len(self._middles), 1024))
+            last = self.session.history.epoch_last
+            self._middles = (last(e - 1) + 1 + last(e)) / 2.0
+            self._middles.flags.writeable = False
+            self._middles_key = key
+        middles = self._middles[: len(epochs)]
+        if len(epochs) > 1 and epochs[-1] - epochs[0] != len(epochs) - 1:  # not consecutive
+            last = self.session.history.epoch_last
+            middles = (last(epochs - 1) + 1 + last(epochs)) / 2.0
+        return middles
+
+    def _evaluation_ends(self, metrics: Metrics) -> Array:
+        """The iteration after which each evaluation was made (one per 64 or more)."""
+        return self.session.history.epoch_last(metrics.evaluated_epoch).astype(np.float64)
+
+    def _readout(self, metrics: Metrics, k: int) -> str:
+        loss = metrics.loss_of(k)
+        parts = [f"iteration {k}: loss {fmt_long(loss) if loss is not None else '–'}"]
+        n = len(metrics.evaluated_epoch)
+        if n:
+            # The latest evaluation made by iteration k (evaluations are in order).
+            ends = self._evaluation_ends(metrics)
+            j = int(np.searchsorted(ends, k, side="right")) - 1
+            if j >= 0:
+                text = f"accuracy {_percent(metrics.train_accuracy[j])}"
+                if self._has_test:
+                    text += f" (test {_percent(metrics.test_accuracy[j])})"
+                parts.append(f"{text} after epoch {int(metrics.evaluated_epoch[j])}")
+        return " · ".join(parts)
+
+
+def _percent(fraction: float) -> str:
+    return "–" if not math.isfinite(fraction) else f"{100.0 * fraction:.0f} %"

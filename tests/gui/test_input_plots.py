@@ -235,7 +235,8 @@ def test_scatter_items_hold_the_training_and_test_points_in_label_colours(qtbot)
     plot = make(qtbot, BoundaryPlot, circles())
     data = plot.session.spec.dataset
     assert len(data.x_test) > 0
-    blue, red = (c.name() for c in class_colours(2))
+    # each point in its class's colour, a shade darker than the region it labels
+    blue, red = (c.darker(150).name() for c in class_colours(2))
     for item, x, y in (
         (plot.train_points, data.x, data.y),
         (plot.test_points, data.x_test, data.y_test),

@@ -208,7 +208,9 @@ class BoundaryPlot(InputPlot):
 
         k = max(2, spec.sizes[-1])
         colours = class_colours(k)
-        brushes = [pg.mkBrush(c) for c in colours]
+        # Points a shade darker than their class's region, so a well-classified point
+        # still stands out from the region of its own colour.
+        brushes = [pg.mkBrush(c.darker(150)) for c in colours]
         data = spec.dataset
         self._train_brushes = [brushes[c] for c in class_of(spec, data.y)]
         self._test_brushes = [brushes[c] for c in class_of(spec, data.y_test)]

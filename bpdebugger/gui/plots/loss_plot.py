@@ -284,6 +284,7 @@ class MetricPlot(QtWidgets.QWidget):
         layout.addLayout(header)
         layout.addWidget(self.view, 1)
 
+        self._marked_iteration = 0
         self._refresh_timer = QtCore.QTimer(self)
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(0)
@@ -374,12 +375,19 @@ class MetricPlot(QtWidgets.QWidget):
         self._mark_dirty()
 
     def _on_step_taken(self, _step: object) -> None:
-        # Cheap: one line moves now; the readout waits for the coalesced refresh.
-        self._place_marker()
+        # Within an iteration nothing here changes: the marker and the readout follow the
+        # iteration, so the stops of one iteration cost nothing (a step must stay instant).
+        iteration = self.session.position[0]
+        if iteration == self._marked_iteration:
+            return
+        self._marked_iteration = iteration
+        self._place_marker()  # cheap: one line moves now; the readout waits for refresh
         self._mark_dirty()
 
     def _on_session_replaced(self, session: Session) -> None:
         self._rebuild(session)
+        self._marked_iteration = 0
+        self._place_marker()
         self._mark_dirty()
 
     def _mark_dirty(self) -> None:

@@ -194,6 +194,7 @@ class InputPlot(QtWidgets.QWidget):
 
     def _on_session_replaced(self, session: Session) -> None:
         self._drawn = None
+        self._marked: tuple[bytes, bytes] | None = None
         self._setup(session)
         self.set_zoom(self._zoom)
         self.refresh()
@@ -212,12 +213,18 @@ class InputPlot(QtWidgets.QWidget):
         self._stale = False
         session = self.session
         params = session.params()
-        if force or not same_params(self._drawn, params):
+        redrawn = force or not same_params(self._drawn, params)
+        if redrawn:
             self._drawn = {k: np.array(v) for k, v in params.items()}
             self.net = network_of(session, self._drawn)
             self._draw(self.net)
             self.redraws += 1
-        if self.net is not None:
+        # The marks follow the batch, which changes once per iteration (or by an edit):
+        # moving them at every stop would repaint the plot for nothing.
+        batch = session.batch
+        marked = (batch.indices.tobytes(), batch.x.tobytes())
+        if self.net is not None and (redrawn or marked != self._marked):
+            self._marked = marked
             self._mark(session, self.net)
 
     def showEvent(self, event: QtGui.QShowEvent) -> None:

@@ -36,24 +36,19 @@ class Parser(argparse.ArgumentParser):
         raise InputError(f"{message} (see '{self.prog} --help')", source=self.prog)
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+def _whole_number(minimum: int):  # -> a type for argparse
+    """A whole-number option of at least ``minimum``, refused in one line otherwise."""
 
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
 
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be at least 0, got {value}")
-    return value
+    return parse
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -98,14 +93,14 @@ def build_parser() -> Parser:
         "trace", parents=[common], help="step through iterations headless, print every stop"
     )
     _add_source(trace, argparse.SUPPRESS)
-    trace.add_argument("--iterations", type=_positive_int, default=1, metavar="N")
+    trace.add_argument("--iterations", type=_whole_number(1), default=1, metavar="N")
     trace.add_argument("--format", choices=FORMATS, default="table")
 
     train = commands.add_parser(
         "train", parents=[common], help="train headless, print the loss, save the trained session"
     )
     _add_source(train, argparse.SUPPRESS)
-    train.add_argument("--epochs", type=_positive_int, required=True, metavar="N")
+    train.add_argument("--epochs", type=_whole_number(1), required=True, metavar="N")
     train.add_argument(
         "--out",
         metavar="FILE",
@@ -119,7 +114,7 @@ def build_parser() -> Parser:
     )
     shot.add_argument("out", metavar="OUT.png", help="where to save the picture (PNG)")
     _add_source(shot, argparse.SUPPRESS)
-    shot.add_argument("--steps", type=_non_negative_int, default=0, metavar="N")
+    shot.add_argument("--steps", type=_whole_number(0), default=0, metavar="N")
     shot.add_argument("--size", type=_size, default=(1280, 800), metavar="WxH")
 
     commands.add_parser("demos", parents=[common], help="list the demos")

@@ -66,3 +66,21 @@ def scaled_font(base: QtGui.QFont, factor: float) -> QtGui.QFont:
     else:
         font.setPixelSize(max(1, round(font.pixelSize() * factor)))
     return font
+
+
+class Zoomable:
+    """``set_zoom`` / ``zoom`` for a view that rescales its fonts in ``_apply_font``
+    (lecture mode: the window's Ctrl+= and Ctrl+- call every view's set_zoom)."""
+
+    _zoom = 1.0
+
+    def set_zoom(self, factor: float) -> None:
+        """Scale every text by ``factor`` (1.0 = the application's font size)."""
+        self._zoom = clamp_zoom(factor)
+        self._apply_font()
+
+    def zoom(self) -> float:
+        return self._zoom
+
+    def _apply_font(self) -> None:
+        raise NotImplementedError

@@ -20,7 +20,7 @@ from ...debugger.breakpoints import NONFINITE, Breakpoint
 from ...debugger.conditions import HELP_TEXT, ConditionError, parse
 from ...debugger.layout import PHASES
 from ..qt_session import QtSession
-from ..theme import GRADE_COLOURS, clamp_zoom, scaled_font
+from ..theme import GRADE_COLOURS, Zoomable, scaled_font
 from .card_matrix import fmt
 
 UNAVAILABLE = "—"  # a watch with no value at this stop (dW[2] in the forward pass)
@@ -169,7 +169,7 @@ def _header(title: str, button: QtWidgets.QPushButton) -> QtWidgets.QHBoxLayout:
     return row
 
 
-class BreakpointsPanel(QtWidgets.QWidget):
+class BreakpointsPanel(Zoomable, QtWidgets.QWidget):
     """Breakpoints (enable, describe, hit counts, add, remove) and watches with their values."""
 
     def __init__(self, qt: QtSession, parent: QtWidgets.QWidget | None = None) -> None:
@@ -648,14 +648,6 @@ class BreakpointsPanel(QtWidgets.QWidget):
         super().changeEvent(event)
 
     # --- zoom -----------------------------------------------------------------------------------
-
-    def set_zoom(self, factor: float) -> None:
-        """Scale every text of the panel by ``factor`` (1.0 = the application's font size)."""
-        self._zoom = clamp_zoom(factor)
-        self._apply_font()
-
-    def zoom(self) -> float:
-        return self._zoom
 
     def _apply_font(self) -> None:
         font = scaled_font(self.font(), self._zoom)

@@ -21,7 +21,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from bpdebugger.engine.gradcheck import Check
 from bpdebugger.engine.trace import Step
-from bpdebugger.gui.theme import clamp_zoom, scaled_font
+from bpdebugger.gui.theme import Zoomable, scaled_font
 from bpdebugger.gui.views.card_matrix import Array, CheckBadge, MatrixWidget, factor, fmt
 from bpdebugger.gui.views.card_parts import StopHeader, TextBlock
 from bpdebugger.gui.views.card_text import (
@@ -630,7 +630,7 @@ class _UpdatePage(_Page):
 # --- the card ---------------------------------------------------------------------------------
 
 
-class GradientCardView(QtWidgets.QWidget):
+class GradientCardView(Zoomable, QtWidgets.QWidget):
     """One stop of backpropagation, as the chain rule reads it. Call ``show_step``.
 
     ``sample_selected(object)`` is emitted when the user picks a sample (its index
@@ -799,14 +799,6 @@ class GradientCardView(QtWidgets.QWidget):
             self.show_step(self._step, self._checks)
 
     # --- zoom and fonts ---------------------------------------------------------------------
-
-    def set_zoom(self, factor: float) -> None:
-        """Scale every font and cell by ``factor`` (1.0 = the application's font size)."""
-        self._zoom = clamp_zoom(factor)
-        self._apply_font()
-
-    def zoom(self) -> float:
-        return self._zoom
 
     def _apply_font(self) -> None:
         # The card's own font follows the application (and its parent); the content gets

@@ -32,7 +32,7 @@ from bpdebugger.engine.losses import LOSSES
 from bpdebugger.engine.network import INIT_SCHEMES
 from bpdebugger.engine.session import SessionSpec, parse_session
 from bpdebugger.gui.qt_session import QtSession
-from bpdebugger.gui.theme import clamp_zoom, scaled_font
+from bpdebugger.gui.theme import Zoomable, scaled_font
 
 ERROR_COLOUR = QtGui.QColor("#D62728")
 
@@ -224,7 +224,7 @@ def _default_ask(parent: QtWidgets.QWidget) -> Callable[[str], bool]:
     return ask
 
 
-class SettingsPanel(QtWidgets.QWidget):
+class SettingsPanel(Zoomable, QtWidgets.QWidget):
     """The current session's settings; the learning rate applies at once, the rest on Apply.
 
     ``ask(question) -> bool`` confirms discarding a run (a dialog by default; tests pass
@@ -1181,14 +1181,6 @@ class SettingsPanel(QtWidgets.QWidget):
         return [w for w, label in self._row_labels.items() if label in self._marked]
 
     # --- zoom ---------------------------------------------------------------------------------
-
-    def set_zoom(self, factor: float) -> None:
-        """Scale every font by ``factor`` (1.0 = the application's font size)."""
-        self._zoom = clamp_zoom(factor)
-        self._apply_font()
-
-    def zoom(self) -> float:
-        return self._zoom
 
     def _apply_font(self) -> None:
         # The panel's own font follows the application; its content gets it scaled, and

@@ -13,6 +13,39 @@ APP_NAME = "bpdebugger"
 ORGANISATION = "bpdebugger"
 
 
+# The X11 libraries Qt's xcb platform plugin loads, by soname, with the Debian/Ubuntu
+# package that ships each. Without one of them Qt aborts the process at start-up.
+XCB_LIBRARIES = {
+    "libxcb-cursor.so.0": "libxcb-cursor0",
+    "libxcb-icccm.so.4": "libxcb-icccm4",
+    "libxcb-image.so.0": "libxcb-image0",
+    "libxcb-keysyms.so.1": "libxcb-keysyms1",
+    "libxcb-randr.so.0": "libxcb-randr0",
+    "libxcb-render-util.so.0": "libxcb-render-util0",
+    "libxcb-shape.so.0": "libxcb-shape0",
+    "libxcb-xkb.so.1": "libxcb-xkb1",
+    "libxkbcommon-x11.so.0": "libxkbcommon-x11-0",
+}
+
+
+def missing_xcb_packages() -> list[str]:
+    """The packages of the X11 libraries that cannot be loaded, when Qt would use X11
+    (Linux, a DISPLAY, no Wayland, no platform chosen); [] elsewhere."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return []
+    if not os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return []
+    import ctypes
+
+    missing = []
+    for soname, package in XCB_LIBRARIES.items():
+        try:
+            ctypes.CDLL(soname)
+        except OSError:
+            missing.append(package)
+    return missing
+
+
 def display_available() -> bool:
     """Whether Qt can open a window: always on macOS and Windows; on Linux a display
     server must be named, unless a platform plugin (offscreen, vnc…) is chosen."""
@@ -41,6 +74,13 @@ def run_window(session: Session) -> int:
         raise InputError(
             "no display to open a window on (DISPLAY and WAYLAND_DISPLAY are unset); "
             "use 'bpdebugger screenshot OUT.png' for a picture or 'bpdebugger trace' for text",
+            source="bpdebugger",
+        )
+    missing = missing_xcb_packages()
+    if missing:
+        raise InputError(
+            f"the window needs X11 libraries that are not installed: {', '.join(missing)} "
+            f"(Debian/Ubuntu: sudo apt install {' '.join(missing)})",
             source="bpdebugger",
         )
     app = application(sys.argv[:1])

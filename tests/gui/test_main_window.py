@@ -270,3 +270,30 @@ def test_screenshot_refuses_bad_options_in_one_line(args, message, capsys, tmp_p
     err = capsys.readouterr().err
     assert message in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_missing_x11_libraries_are_named_instead_of_qt_aborting(monkeypatch):
+    """With a display but without a library Qt's xcb plugin loads, Qt would abort the
+    process; the window refuses in one line that names the packages to install."""
+    import ctypes
+
+    from bpdebugger.engine.errors import InputError
+    from bpdebugger.gui import app
+
+    real_cdll = ctypes.CDLL
+
+    def cdll(name, *args, **kwargs):
+        if name == "libxcb-icccm.so.4":
+            raise OSError(f"{name}: cannot open shared object file")
+        return real_cdll(name, *args, **kwargs)
+
+    monkeypatch.setattr(ctypes, "CDLL", cdll)
+    monkeypatch.setattr(app.sys, "platform", "linux")
+    monkeypatch.setenv("DISPLAY", ":99")
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    assert "libxcb-icccm4" in app.missing_xcb_packages()
+    with pytest.raises(InputError) as info:
+        app.run_window(Session.from_demo("xor"))
+    assert "sudo apt install" in str(info.value)
+    assert "libxcb-icccm4" in str(info.value)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 import pyqtgraph as pg
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtGui, QtWidgets
 
 from ...debugger import Session
 from ...engine.grid import GridValues, InputGrid, evaluate
@@ -31,7 +31,9 @@ from .plot_base import (
     fill_combo,
     grid_resolution,
     make_plot_widget,
+    note_label,
     rect_of,
+    stack_vertically,
     style_plot,
     subscript,
     zoom_plot,
@@ -154,15 +156,8 @@ class BoundaryPlot(InputPlot):
         for item in (self.contour, self.train_points, self.test_points, self.ring_halo, self.ring):
             self.plot.addItem(item)
 
-        self.message = QtWidgets.QLabel()
-        self.message.setWordWrap(True)
-        self.message.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(self.controls)
-        layout.addWidget(self.graphics, 1)
-        layout.addWidget(self.message)
+        self.message = note_label(centred=True)
+        stack_vertically(self, self.controls, self.graphics, self.message, stretch=1)
 
         self.grid: InputGrid | None = None
         self.values: GridValues | None = None  # what the images show

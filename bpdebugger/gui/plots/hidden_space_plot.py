@@ -31,9 +31,11 @@ from .plot_base import (
     class_of,
     fill_combo,
     make_plot_widget,
+    note_label,
     rect_of,
     set_curve,
     set_points,
+    stack_vertically,
     subscript,
     zoom_plot,
 )
@@ -159,15 +161,8 @@ class HiddenSpacePlot(InputPlot):
         self.plot.addItem(self.line, ignoreBounds=True)
         self.plot.addItem(self.edges)
 
-        self.note = QtWidgets.QLabel()
-        self.note.setWordWrap(True)
-        self.note.setContentsMargins(6, 2, 6, 4)
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(self.controls)
-        layout.addWidget(self.graphics, 1)
-        layout.addWidget(self.note)
+        self.note = note_label()
+        stack_vertically(self, self.controls, self.graphics, self.note, stretch=1)
 
         self.layer: int | None = None
         self.units: tuple[int, int | None] = (0, 1)

@@ -120,6 +120,26 @@ def make_plot_widget() -> pg.PlotWidget:
     return widget
 
 
+def note_label(centred: bool = False) -> QtWidgets.QLabel:
+    """The line of text under a plot (what it shows, or why it cannot)."""
+    label = QtWidgets.QLabel()
+    label.setWordWrap(True)
+    if centred:
+        label.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+    else:
+        label.setContentsMargins(6, 2, 6, 4)
+    return label
+
+
+def stack_vertically(owner: QtWidgets.QWidget, *widgets: QtWidgets.QWidget, stretch: int) -> None:
+    """A plot panel's column, edge to edge: ``widgets[stretch]`` takes the spare height."""
+    layout = QtWidgets.QVBoxLayout(owner)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(0)
+    for i, widget in enumerate(widgets):
+        layout.addWidget(widget, 1 if i == stretch else 0)
+
+
 def point_size(font: QtGui.QFont) -> float:
     """The font's size in points, for the CSS of pyqtgraph's labels."""
     if font.pointSizeF() > 0:

@@ -32,8 +32,10 @@ from .plot_base import (
     class_of,
     grid_resolution,
     make_plot_widget,
+    note_label,
     point_size,
     rect_of,
+    stack_vertically,
     style_plot,
     subscript,
     zoom_plot,
@@ -105,14 +107,8 @@ class UnitMapsPlot(InputPlot):
         self.stack = QtWidgets.QStackedWidget()
         self.stack.addWidget(self.thumbs)
         self.stack.addWidget(self.large)
-        self.note = QtWidgets.QLabel()
-        self.note.setWordWrap(True)
-        self.note.setContentsMargins(6, 2, 6, 4)
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(self.stack, 1)
-        layout.addWidget(self.note)
+        self.note = note_label()
+        stack_vertically(self, self.stack, self.note, stretch=0)
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)  # Esc goes back
 
         self.maps: list[UnitMap] = []

@@ -496,7 +496,7 @@ class LossPlot(MetricPlot):
             y_label="loss",
             log=True,
             right_label="accuracy (%)",
-            legend_columns=3,
+            legend_columns=2,
             parent=parent,
         )
         item = self.plot_item

@@ -133,6 +133,9 @@ class MainWindow(QtWidgets.QMainWindow):
             name: self._dock(title, f"plot_{name}", self.plots[name])
             for name, title in PLOT_TITLES.items()
         }
+        for name, dock in self.plot_docks.items():
+            # A plot behind another tab skips its work (isVisible() cannot tell).
+            dock.visibilityChanged.connect(self.plots[name].set_on_screen)
         bottom = QtCore.Qt.DockWidgetArea.BottomDockWidgetArea
         docks = self.plot_docks
         self.addDockWidget(bottom, docks["boundary"])

@@ -297,3 +297,17 @@ def test_missing_x11_libraries_are_named_instead_of_qt_aborting(monkeypatch):
         app.run_window(Session.from_demo("xor"))
     assert "sudo apt install" in str(info.value)
     assert "libxcb-icccm4" in str(info.value)
+
+
+def test_a_plot_behind_another_tab_waits_until_its_tab_is_raised(window, qtbot):
+    hidden = window.plots["hidden"]
+    assert window.plots["boundary"].on_screen() and not hidden.on_screen()
+    before_hidden = hidden.redraws
+    before_boundary = window.plots["boundary"].redraws
+    for _ in range(11):  # to the first update: the parameters change
+        trigger(window, "step_into")
+    assert window.plots["boundary"].redraws > before_boundary
+    assert hidden.redraws == before_hidden  # covered: no work
+    window.plot_docks["hidden"].raise_()
+    qtbot.waitUntil(lambda: hidden.redraws > before_hidden, timeout=2000)
+    assert hidden.on_screen()

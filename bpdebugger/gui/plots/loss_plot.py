@@ -39,7 +39,7 @@ from ...engine.network import Array
 from .. import theme
 from ..qt_session import QtSession
 from ..views.network_text import fmt_long
-from .plot_base import export_scene, point_size
+from .plot_base import OnScreen, export_scene, point_size
 
 # Okabe & Ito's palette: told apart by colour-blind viewers and on a washed-out projector.
 # (Yellow, last, is kept for the ninth curve on; on white it is pale.)
@@ -203,7 +203,7 @@ class PlotAxis(pg.AxisItem):
         return [s if m in kept else "" for s, m in zip(strings, mantissas, strict=True)]
 
 
-class MetricPlot(QtWidgets.QWidget):
+class MetricPlot(OnScreen, QtWidgets.QWidget):
     """What the metric plots share: a white plot with a legend under it, a log-scale
     check box, a readout of the marked iteration's numbers, the current-iteration
     marker, refresh on the adapter's signals, export and zoom.
@@ -399,13 +399,16 @@ class MetricPlot(QtWidgets.QWidget):
 
     def _refresh_if_dirty(self) -> None:
         # A plot in a closed or covered dock costs nothing; it catches up when shown.
-        if self._dirty and self.isVisible():
+        if self._dirty and self.on_screen():
             self.refresh()
 
     def showEvent(self, event: QtGui.QShowEvent) -> None:
         super().showEvent(event)
+        self._catch_up()
+
+    def _catch_up(self) -> None:
         if self._dirty:
-            self._refresh_timer.start()
+            self._refresh_timer.start(0)
 
     def refresh(self) -> None:
         """Read the session's metrics again and draw them (every curve's ``setData``)."""

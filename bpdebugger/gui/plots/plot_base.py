@@ -181,7 +181,28 @@ def same_params(a: dict[str, Array] | None, b: dict[str, Array]) -> bool:
     )
 
 
-class InputPlot(QtWidgets.QWidget):
+class OnScreen:
+    """Whether a plot is really on screen, so that a covered one costs nothing.
+
+    A dock behind another tab still answers isVisible(); the window passes on its dock's
+    visibilityChanged to ``set_on_screen``, and the plot catches up when it is shown.
+    """
+
+    _on_screen = True
+
+    def set_on_screen(self, shown: bool) -> None:
+        self._on_screen = shown
+        if shown:
+            self._catch_up()
+
+    def on_screen(self) -> bool:
+        return self._on_screen and self.isVisible()  # type: ignore[attr-defined]
+
+    def _catch_up(self) -> None:
+        raise NotImplementedError
+
+
+class InputPlot(OnScreen, QtWidgets.QWidget):
     """A plot of what the network computes over the input plane, kept in step with a
     QtSession. Subclasses build their items once per session in ``_setup`` and redraw
     them (setData / setImage only) in ``_draw``; ``_mark`` moves the current sample's ring.
@@ -227,7 +248,7 @@ class InputPlot(QtWidgets.QWidget):
     def refresh(self, force: bool = False) -> None:
         """Redraw if the parameters changed since the last redraw (or ``force``); always
         move the current sample's ring. Cheap when nothing changed."""
-        if not self.isVisible():
+        if not (force or self.on_screen()):
             self._stale = True
             return
         self._stale = False
@@ -249,6 +270,9 @@ class InputPlot(QtWidgets.QWidget):
 
     def showEvent(self, event: QtGui.QShowEvent) -> None:
         super().showEvent(event)
+        self._catch_up()
+
+    def _catch_up(self) -> None:
         if self._stale:
             self.refresh()
 
@@ -276,7 +300,7 @@ class InputPlot(QtWidgets.QWidget):
     def export(self, path: str | Path) -> None:
         """Write the plot to ``path``: PNG or SVG by its suffix (ValueError otherwise)."""
         if self._stale:
-            self.refresh()
+            self.refresh(force=True)  # a covered plot is exported as it would show
         export_scene(self._scene(), path)
 
     def set_zoom(self, factor: float) -> None:

@@ -106,6 +106,7 @@ class MainWindow(QtWidgets.QMainWindow):
         qt.refused.connect(self._on_refused)
         qt.breakpoints_changed.connect(self._on_breakpoints_changed)
         qt.session_replaced.connect(self._on_session_replaced)
+        qt.frame_shown.connect(self._on_frame_shown)
         self.network_view.breakpoint_toggled.connect(qt.toggle_breakpoint)
         self.network_view.edit_requested.connect(qt.edit)
 
@@ -292,6 +293,14 @@ class MainWindow(QtWidgets.QMainWindow):
             self.card.show_step(step, session.gradient_checks() if _shows_checks(step) else None)
         self.position_label.setText(self.position_text())
         self._sync_timeline()
+
+    def _on_frame_shown(self, frame: int) -> None:
+        """A frame of a run: the boundary moves every frame, the other plots on screen take
+        turns, one a frame, so a frame's cost stays bounded however many plots are open."""
+        self.plots["boundary"].refresh_if_dirty()
+        others = [p for name, p in self.plots.items() if name != "boundary" and p.on_screen()]
+        if others:
+            others[frame % len(others)].refresh_if_dirty()
 
     def _on_breakpoints_changed(self) -> None:
         nodes = {bp.node for bp in self.session.breakpoints if bp.node is not None and bp.enabled}

@@ -27,7 +27,7 @@ from ..engine.errors import InputError
 # checks, so this keeps training at about half the time or more), but never so
 # long that the window stalls visibly.
 SLICE_SECONDS = 0.012
-MAX_SLICE_SECONDS = 0.025
+MAX_SLICE_SECONDS = 0.020
 # Views and plots redraw at most this often during a run.
 FRAME_MS = 33
 # Run speeds: iterations per frame, slow motion for a lecture up to full pace (None).
@@ -51,6 +51,7 @@ class QtSession(QtCore.QObject):
     watches_changed = QtCore.Signal()
     session_replaced = QtCore.Signal(object)  # a new Session (restart keeps the same one)
     refused = QtCore.Signal(str)  # a verb said no: the message for the status bar
+    frame_shown = QtCore.Signal(int)  # a run's frame (its number): plots redraw in turn
 
     def __init__(self, session: Session, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
@@ -63,6 +64,7 @@ class QtSession(QtCore.QObject):
         self._moved = self._measured = False
         self.speed: int | None = None  # iterations per frame for Run; None: full pace
         self._slice_ended = 0.0
+        self._frame = 0
         self.session = session
         self._connect(session)
 
@@ -96,6 +98,8 @@ class QtSession(QtCore.QObject):
         if self._moved:
             self._moved = False
             self.step_taken.emit(self.session.current)
+        self._frame += 1
+        self.frame_shown.emit(self._frame)
 
     def replace(self, session: Session) -> None:
         """Show another session (opened from a file, or rebuilt from the settings)."""

@@ -9,7 +9,6 @@ the contour's segments), so a plot that drew the wrong array would fail.
 from __future__ import annotations
 
 import math
-import time
 import xml.etree.ElementTree as ET
 from typing import Any
 
@@ -27,7 +26,7 @@ from bpdebugger.gui.plots.plot_base import class_colours
 from bpdebugger.gui.plots.plot_contour import contour_segments
 from bpdebugger.gui.plots.plot_svg import close_paths_explicitly
 from bpdebugger.gui.plots.unit_maps_plot import MAX_UNITS, UnitMapsPlot
-from bpdebugger.gui.qt_session import FRAME_MS, QtSession
+from bpdebugger.gui.qt_session import QtSession
 
 PLOTS = (BoundaryPlot, HiddenSpacePlot, UnitMapsPlot)
 
@@ -182,19 +181,18 @@ def test_edit_restart_and_the_end_of_a_run_redraw(qtbot):
     np.testing.assert_allclose(plot.image.image, expected_output(qt.session, plot.grid)[0])
 
 
-def test_a_run_redraws_at_most_once_per_frame_and_keeps_moving(qtbot):
+def test_a_run_leaves_redraws_to_the_windows_frames(qtbot):
     plot = make(qtbot, BoundaryPlot, Session.from_demo("xor"))
     qt = plot.qt
     before = plot.redraws
-    start = time.perf_counter()
     qt.continue_()
-    qtbot.wait(400)
+    qtbot.wait(300)
     assert qt.running
-    during = plot.redraws - before
-    frames = (time.perf_counter() - start) * 1000 / FRAME_MS
-    qt.pause()
     assert qt.session.position[0] > 30  # many slices ran
-    assert 1 <= during <= frames + 1  # the plot moved, at the frame rate, not per slice
+    assert plot.redraws == before  # not per slice: the window's frames drive it
+    plot.refresh_if_dirty()  # what a frame does
+    assert plot.redraws == before + 1
+    qt.pause()
 
 
 def test_boundary_contour_is_the_half_level_line(qtbot):

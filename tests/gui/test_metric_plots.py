@@ -13,7 +13,7 @@ from bpdebugger.debugger import Session
 from bpdebugger.engine.session import parse_session
 from bpdebugger.gui.plots.loss_plot import HUGE, LossPlot, decimate, plottable
 from bpdebugger.gui.plots.norms_plot import NormsPlot
-from bpdebugger.gui.qt_session import FRAME_MS, QtSession
+from bpdebugger.gui.qt_session import QtSession
 from bpdebugger.gui.views.network_text import fmt_long
 
 SIZE = (720, 380)
@@ -202,18 +202,18 @@ def test_restart_empties_the_curves(qt, qtbot, loss_plot):
     qtbot.waitUntil(lambda: len(data(loss_plot.iteration_curve)[1]) == 0)
 
 
-def test_during_a_run_the_plots_redraw_at_most_once_per_frame(qt, qtbot, loss_plot):
+def test_during_a_run_the_plot_waits_for_the_windows_frames_then_catches_up(qt, qtbot, loss_plot):
     refreshes = []
     draw = loss_plot.refresh
     loss_plot.refresh = lambda: (refreshes.append(time.perf_counter()), draw())
     qt.speed = None
     qt.run()
-    start = time.perf_counter()
-    qtbot.wait(400)
-    qt.pause()
-    frames = (time.perf_counter() - start) * 1000 / FRAME_MS
+    qtbot.wait(300)
     assert qt.session.position[0] > 100
-    assert 1 <= len(refreshes) <= frames + 3  # not once per slice, let alone per iteration
+    assert refreshes == []  # not per slice: the window's frames drive it (test_run_mode.py)
+    loss_plot.refresh_if_dirty()  # what a frame does
+    assert len(refreshes) == 1
+    qt.pause()
     # paused: the plot catches up with where the run stopped
     last = qt.session.metrics.loss[-1]
     qtbot.waitUntil(lambda: data(loss_plot.iteration_curve)[1][-1] == last)

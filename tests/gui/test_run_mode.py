@@ -106,3 +106,25 @@ def test_the_event_loop_keeps_turning_during_a_full_pace_run(qt, qtbot):
     assert len(ticks) > 10  # the loop turned many times while training ran
     assert qt.session.position[0] > 100
     assert max(gaps) < 1.0  # no freeze; the real figure is in benchmarks/run_mode.py
+
+
+def test_in_the_window_the_boundary_moves_every_frame_and_other_plots_take_turns(qtbot):
+    from bpdebugger.gui.main_window import MainWindow
+
+    window = MainWindow(Session.from_demo("xor"), remember_layout=False)
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    boundary, loss = window.plots["boundary"], window.plots["loss"]
+    frames = []
+    window.qt.frame_shown.connect(frames.append)
+    before = boundary.redraws
+    window.qt.speed = None
+    window.actions_by_name["run"].trigger()
+    qtbot.waitUntil(lambda: len(frames) >= 6, timeout=5000)
+    window.actions_by_name["pause"].trigger()
+    assert 1 <= boundary.redraws - before <= len(frames)  # at most once a frame
+    # paused, every plot on screen shows where the run stopped
+    last = window.session.metrics.loss[-1]
+    qtbot.waitUntil(lambda: loss.iteration_curve.getOriginalDataset()[1][-1] == last, timeout=2000)

@@ -56,7 +56,6 @@ OKABE_ITO = (
 TRAIN = QtGui.QColor(OKABE_ITO[0])
 TEST = QtGui.QColor(OKABE_ITO[1])
 MARKER = QtGui.QColor("#555555")
-RUN_REFRESH_MS = 100  # during a run the curves redraw at ~10 Hz
 _AXIS = QtGui.QColor("#333333")
 GRID_Z = -200  # the axes, which draw the grid, below the ViewBox's −100
 # The largest magnitude drawn (and on a log scale the smallest, 1/HUGE): two padded
@@ -392,10 +391,14 @@ class MetricPlot(OnScreen, QtWidgets.QWidget):
 
     def _mark_dirty(self) -> None:
         self._dirty = True
-        if not self._refresh_timer.isActive():
-            # Curves over thousands of iterations move slowly: during a run they redraw at
-            # ~10 Hz, leaving the frame budget to training and the input-plane plots.
-            self._refresh_timer.start(RUN_REFRESH_MS if self.qt.running else 0)
+        # During a run the window's frames call refresh_if_dirty, in turn with the other
+        # plots; otherwise one coalesced refresh follows the signals of one verb.
+        if not self.qt.running and not self._refresh_timer.isActive():
+            self._refresh_timer.start(0)
+
+    def refresh_if_dirty(self) -> None:
+        """Redraw if new data or a move arrived since the last redraw (the run's frames)."""
+        self._refresh_if_dirty()
 
     def _refresh_if_dirty(self) -> None:
         # A plot in a closed or covered dock costs nothing; it catches up when shown.

@@ -241,8 +241,13 @@ class InputPlot(OnScreen, QtWidgets.QWidget):
         self.refresh()
 
     def _on_step_taken(self, step: object) -> None:
-        # During a run QtSession emits at most one stop per frame (~30 Hz), and a run's end
-        # emits the final stop: redrawing on each keeps the plots moving at a capped rate.
+        # During a run the window's frames call refresh() (this plot every frame or in turn
+        # with others); a run's end emits the final stop, not running any more.
+        if not self.qt.running:
+            self.refresh()
+
+    def refresh_if_dirty(self) -> None:
+        """The run's frames: redraw if the parameters or the batch changed."""
         self.refresh()
 
     def refresh(self, force: bool = False) -> None:

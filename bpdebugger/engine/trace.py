@@ -107,10 +107,15 @@ class Step:
         }
 
     def nonfinite(self) -> str | None:
-        """The label of the first array holding NaN or ±inf, or None if all are finite."""
+        """The label of the first array holding NaN or ±inf, or None if all are finite.
+
+        The batch loss counts too: finite per-sample losses near 1e308 can average to inf.
+        """
         for label, value in self.arrays():
             if not np.isfinite(value).all():
                 return label
+        if self.loss is not None and not np.isfinite(self.loss):
+            return "loss"
         return None
 
 

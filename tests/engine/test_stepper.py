@@ -491,3 +491,12 @@ def test_softmax_cross_entropy_stop_shows_the_jacobian_and_the_shortcut():
     np.testing.assert_array_equal(s.downstream["z[2]"], probs - t)  # s − onehot(y) exactly
     np.testing.assert_allclose(s.chain["z[2]"], probs - t, rtol=0, atol=1e-12)
     assert s.shortcut == "s − onehot(y)"
+
+
+
+def test_a_batch_loss_that_overflows_only_in_the_mean_is_non_finite():
+    """Per-sample losses near 1e308 are finite while their mean is inf: the stop says so."""
+    net, batch = notes_sample()
+    loss_stop = next(s for s in iteration_steps(net, SGD(0.5), batch, 1) if s.node == "l")
+    assert loss_stop.nonfinite() is None
+    assert dataclasses.replace(loss_stop, loss=float("inf")).nonfinite() == "loss"

@@ -6,7 +6,7 @@ l, ŷ, δ[l]) lives in one place.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from bpdebugger.gui.views.card_matrix import factor, fmt
 
@@ -111,5 +111,9 @@ def value_list(values: Sequence[float], limit: int = 6) -> str:
     return "[" + ", ".join(parts) + "]"
 
 
-def more_lines(shown: int, total: int, what: str = "units") -> list[str]:
-    return [f"  … {total - shown} more {what}: hover the cells"] if total > shown else []
+def per_unit(total: int, line: Callable[[int], str], what: str = "units") -> list[str]:
+    """``line(i)`` for the first MAX_LINES of ``total`` units (or entries), then how many
+    more there are: an equation stays readable however wide the layer."""
+    shown = min(total, MAX_LINES)
+    tail = [f"  … {total - shown} more {what}: hover the cells"] if total > shown else []
+    return [line(i) for i in range(shown)] + tail

@@ -37,8 +37,8 @@ from bpdebugger.gui.views.card_text import (
     SOFTMAX_NOTE,
     UPDATE_NOTE,
     layer,
-    more_lines,
     node_symbol,
+    per_unit,
     product_terms,
     value_list,
 )
@@ -176,11 +176,14 @@ class _ForwardLinearPage(_Page):
         if batch:
             lines.append("The whole batch at once: each column of a goes through the same W and b.")
         else:
-            n = W.shape[0]
-            for i in range(min(n, MAX_LINES)):
-                terms = product_terms(list(zip(W[i].tolist(), a.tolist(), strict=True)))
-                lines.append(f"  unit {i + 1}: {terms} + {factor(b[i])} = {fmt(z[i])}")
-            lines += more_lines(min(n, MAX_LINES), n)
+            lines += per_unit(
+                W.shape[0],
+                lambda i: (
+                    f"  unit {i + 1}: "
+                    f"{product_terms(list(zip(W[i].tolist(), a.tolist(), strict=True)))}"
+                    f" + {factor(b[i])} = {fmt(z[i])}"
+                ),
+            )
         self.equation.set_text("\n".join(lines))
         self.note.set_text("")
 
@@ -212,13 +215,14 @@ class _ForwardActivationPage(_Page):
         else:
             lines = [f"a[{l}] = {f}(z[{l}])   (element by element)"]
         if not batch:
-            n = z.shape[0]
-            for i in range(min(n, MAX_LINES)):
-                if step.op == "softmax":
-                    lines.append(f"  unit {i + 1}: z = {fmt(z[i])} → s = {fmt(a[i])}")
-                else:
-                    lines.append(f"  unit {i + 1}: {f}({fmt(z[i])}) = {fmt(a[i])}")
-            lines += more_lines(min(n, MAX_LINES), n)
+            if step.op == "softmax":
+                lines += per_unit(
+                    z.shape[0], lambda i: f"  unit {i + 1}: z = {fmt(z[i])} → s = {fmt(a[i])}"
+                )
+            else:
+                lines += per_unit(
+                    z.shape[0], lambda i: f"  unit {i + 1}: {f}({fmt(z[i])}) = {fmt(a[i])}"
+                )
         self.equation.set_text("\n".join(lines))
         self.note.set_text("")
 
@@ -319,10 +323,10 @@ class _BackwardLossPage(_Page):
         if down.size == 1:
             lines[0] += f" = {fmt(u)} × {factor(local[0])} = {fmt(down[0])}"
         else:
-            n = down.size
-            for i in range(min(n, MAX_LINES)):
-                lines.append(f"  unit {i + 1}: {fmt(u)} × {factor(local[i])} = {fmt(down[i])}")
-            lines += more_lines(min(n, MAX_LINES), n)
+            lines += per_unit(
+                down.size,
+                lambda i: f"  unit {i + 1}: {fmt(u)} × {factor(local[i])} = {fmt(down[i])}",
+            )
         self.equation.set_text("\n".join(lines))
         rule = LOSS_GRADIENT.get(step.op, "")
         self.note.set_text(
@@ -397,15 +401,18 @@ class _BackwardActivationPage(_Page):
             lines[0] += f" = {factor(up[0])} × {factor(d)} = {fmt(result[0])}"
         elif step.diagonal:
             d = local[:, sample or 0]
-            for i in range(min(n, MAX_LINES)):
-                lines.append(f"  unit {i + 1}: {factor(up[i])} × {factor(d[i])} = {fmt(result[i])}")
-            lines += more_lines(min(n, MAX_LINES), n)
+            lines += per_unit(
+                n, lambda i: f"  unit {i + 1}: {factor(up[i])} × {factor(d[i])} = {fmt(result[i])}"
+            )
         else:
             J = local[sample or 0]
-            for i in range(min(n, MAX_LINES)):
-                terms = product_terms([(J[k, i], up[k]) for k in range(n)])
-                lines.append(f"  unit {i + 1}: {terms} = {fmt(result[i])}")
-            lines += more_lines(min(n, MAX_LINES), n)
+            lines += per_unit(
+                n,
+                lambda i: (
+                    f"  unit {i + 1}: "
+                    f"{product_terms([(J[k, i], up[k]) for k in range(n)])} = {fmt(result[i])}"
+                ),
+            )
 
         notes = []
         if step.diagonal:
@@ -554,10 +561,13 @@ class _BackwardLinearPage(_Page):
         )
 
         lines = [f"∂l/∂{an} = {Wn}ᵀ·δ[{l}]" + (" (batch mean)" if mean else "")]
-        for j in range(min(n_in, MAX_LINES)):
-            pairs = [(W[i, j], delta[i]) for i in range(n_out)]
-            lines.append(f"  unit {j + 1}: {product_terms(pairs)} = {fmt(da[j])}")
-        lines += more_lines(min(n_in, MAX_LINES), n_in)
+        lines += per_unit(
+            n_in,
+            lambda j: (
+                f"  unit {j + 1}: "
+                f"{product_terms([(W[i, j], delta[i]) for i in range(n_out)])} = {fmt(da[j])}"
+            ),
+        )
         if mean:
             lines.append(f"∂l/∂{Wn} = mean over the batch of δ[{l}]·{a_sym}ᵀ")
         else:
@@ -612,14 +622,17 @@ class _UpdatePage(_Page):
 
         lines = [f"{p} ← {p} − η·∂l/∂{p},   η = {fmt(lr)}"]
         entries = list(np.ndindex(before.shape))
-        for idx in entries[:MAX_LINES]:
+
+        def entry_line(k: int) -> str:
+            idx = entries[k]
             where = "[" + ",".join(str(i + 1) for i in idx) + "]"
             if momentum:
                 rhs = f"{fmt(before[idx])} + {factor(change[idx])}"
             else:
                 rhs = f"{fmt(before[idx])} − {fmt(lr)}×{factor(grad[idx])}"
-            lines.append(f"  {where}: {rhs} = {fmt(after[idx])}")
-        lines += more_lines(min(len(entries), MAX_LINES), len(entries), "entries")
+            return f"  {where}: {rhs} = {fmt(after[idx])}"
+
+        lines += per_unit(len(entries), entry_line, "entries")
         self.equation.set_text("\n".join(lines))
         if momentum:
             self.note.set_text(MOMENTUM_NOTE.format(p=p, plain=value_list(_flat(plain))))

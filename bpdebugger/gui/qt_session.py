@@ -70,13 +70,22 @@ class QtSession(QtCore.QObject):
 
     # --- wiring ---------------------------------------------------------------------------
 
-    def _connect(self, session: Session) -> None:
-        events = session.events
+    def _listeners(self) -> tuple[tuple[str, Callable[..., Any]], ...]:
         # A continue emits run_started/run_stopped around every slice; the window
         # hears of one run, from Continue to the stop, through run_state_changed.
-        events.position_changed.connect(self._on_position_changed)
-        events.breakpoint_hit.connect(self.breakpoint_hit.emit)
-        events.metrics_updated.connect(self._on_metrics_updated)
+        return (
+            ("position_changed", self._on_position_changed),
+            ("breakpoint_hit", self.breakpoint_hit.emit),
+            ("metrics_updated", self._on_metrics_updated),
+        )
+
+    def _connect(self, session: Session) -> None:
+        for event, callback in self._listeners():
+            getattr(session.events, event).connect(callback)
+
+    def _disconnect(self, session: Session) -> None:
+        for event, callback in self._listeners():
+            getattr(session.events, event).disconnect(callback)
 
     def _on_position_changed(self, step: object) -> None:
         if self.running:
@@ -104,6 +113,7 @@ class QtSession(QtCore.QObject):
     def replace(self, session: Session) -> None:
         """Show another session (opened from a file, or rebuilt from the settings)."""
         self.pause()
+        self._disconnect(self.session)
         self.session = session
         self._connect(session)
         self.session_replaced.emit(session)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtGui
+from PySide6 import QtCore, QtGui
 
 FORWARD = QtGui.QColor("#009E73")  # values flow left to right in bluish green
 BACKWARD = QtGui.QColor("#E69F00")  # gradients flow right to left in orange
@@ -81,6 +81,16 @@ class Zoomable:
 
     def zoom(self) -> float:
         return self._zoom
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:
+        # The zoom scales the widget's own font, which follows the application's (the
+        # system font): when that changes, the scaled fonts are made again.
+        if event.type() in (
+            QtCore.QEvent.Type.FontChange,
+            QtCore.QEvent.Type.ApplicationFontChange,
+        ):
+            self._apply_font()
+        super().changeEvent(event)  # type: ignore[misc]
 
     def _apply_font(self) -> None:
         raise NotImplementedError

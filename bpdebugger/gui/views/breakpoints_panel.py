@@ -639,14 +639,6 @@ class BreakpointsPanel(Zoomable, QtWidgets.QWidget):
             return True
         return super().eventFilter(watched, event)
 
-    def changeEvent(self, event: QtCore.QEvent) -> None:
-        if event.type() in (
-            QtCore.QEvent.Type.FontChange,
-            QtCore.QEvent.Type.ApplicationFontChange,
-        ):
-            self._apply_font()
-        super().changeEvent(event)
-
     # --- zoom -----------------------------------------------------------------------------------
 
     def _apply_font(self) -> None:

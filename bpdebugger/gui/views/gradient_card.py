@@ -888,14 +888,6 @@ class GradientCardView(Zoomable, QtWidgets.QWidget):
             self._header.setMaximumWidth(width)
         return super().eventFilter(watched, event)
 
-    def changeEvent(self, event: QtCore.QEvent) -> None:
-        if event.type() in (
-            QtCore.QEvent.Type.FontChange,
-            QtCore.QEvent.Type.ApplicationFontChange,
-        ):
-            self._apply_font()
-        super().changeEvent(event)
-
     # --- what the user sees, for tests and for export -----------------------------------------
 
     def title_text(self) -> str:

@@ -1195,14 +1195,6 @@ class SettingsPanel(Zoomable, QtWidgets.QWidget):
             for _ in range(4):
                 QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.LayoutRequest)
 
-    def changeEvent(self, event: QtCore.QEvent) -> None:
-        if event.type() in (
-            QtCore.QEvent.Type.FontChange,
-            QtCore.QEvent.Type.ApplicationFontChange,
-        ):
-            self._apply_font()
-        super().changeEvent(event)
-
 
 def combo_names(combo: QtWidgets.QComboBox) -> list[str]:
     """The names a combo offers, in order."""

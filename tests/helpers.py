@@ -246,3 +246,22 @@ def onehot(classes: Any, n: int) -> Array:
     """Class indices (B,) → one-hot columns (n, B)."""
     classes = np.asarray(classes, dtype=np.int64)
     return (np.arange(n)[:, None] == classes[None, :]).astype(np.float64)
+
+
+# The stops of one iteration of the notes' network, as CONTRACTS.md lists them.
+NOTES_ORDER = [
+    ("forward", "z[2]"),
+    ("forward", "a[2]"),
+    ("forward", "z[3]"),
+    ("forward", "a[3]"),
+    ("forward", "l"),
+    ("backward", "l"),
+    ("backward", "a[3]"),
+    ("backward", "z[3]"),
+    ("backward", "a[2]"),
+    ("backward", "z[2]"),
+    ("update", "W[3]"),
+    ("update", "b[3]"),
+    ("update", "W[2]"),
+    ("update", "b[2]"),
+]

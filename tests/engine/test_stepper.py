@@ -6,7 +6,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from helpers import NOTES_PARAMS, XOR_X, XOR_Y, notes_network, notes_session
+from helpers import NOTES_ORDER, NOTES_PARAMS, XOR_X, XOR_Y, notes_network, notes_session
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,23 +14,6 @@ from bpdebugger.engine.network import Network
 from bpdebugger.engine.session import parse_session
 from bpdebugger.engine.trace import Step, iteration_steps, stop_names
 from bpdebugger.engine.training import SGD, Batch
-
-NOTES_ORDER = [
-    ("forward", "z[2]"),
-    ("forward", "a[2]"),
-    ("forward", "z[3]"),
-    ("forward", "a[3]"),
-    ("forward", "l"),
-    ("backward", "l"),
-    ("backward", "a[3]"),
-    ("backward", "z[3]"),
-    ("backward", "a[2]"),
-    ("backward", "z[2]"),
-    ("update", "W[3]"),
-    ("update", "b[3]"),
-    ("update", "W[2]"),
-    ("update", "b[2]"),
-]
 
 DEEP_ORDER = [
     ("forward", "z[2]"),
@@ -491,7 +474,6 @@ def test_softmax_cross_entropy_stop_shows_the_jacobian_and_the_shortcut():
     np.testing.assert_array_equal(s.downstream["z[2]"], probs - t)  # s − onehot(y) exactly
     np.testing.assert_allclose(s.chain["z[2]"], probs - t, rtol=0, atol=1e-12)
     assert s.shortcut == "s − onehot(y)"
-
 
 
 def test_a_batch_loss_that_overflows_only_in_the_mean_is_non_finite():

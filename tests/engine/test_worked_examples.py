@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from helpers import NOTES_ORDER
 
 from bpdebugger.engine.session import parse_session
 from bpdebugger.engine.trace import Step, iteration_steps
@@ -176,22 +177,7 @@ def test_notes_network_by_hand(y: int) -> None:
 
     trainer = parse_session(notes_session(y)).trainer()
     steps = list(iteration_steps(trainer.net, trainer.optimizer, trainer.batch(1), 1))
-    assert [(s.phase, s.node) for s in steps] == [
-        ("forward", "z[2]"),
-        ("forward", "a[2]"),
-        ("forward", "z[3]"),
-        ("forward", "a[3]"),
-        ("forward", "l"),
-        ("backward", "l"),
-        ("backward", "a[3]"),
-        ("backward", "z[3]"),
-        ("backward", "a[2]"),
-        ("backward", "z[2]"),
-        ("update", "W[3]"),
-        ("update", "b[3]"),
-        ("update", "W[2]"),
-        ("update", "b[2]"),
-    ]
+    assert [(s.phase, s.node) for s in steps] == NOTES_ORDER
     assert [s.index for s in steps] == list(range(1, 15))
     stop = by_node(steps)
 

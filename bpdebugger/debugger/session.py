@@ -794,7 +794,7 @@ class Session:
 
     # --- files ------------------------------------------------------------------------------
 
-    def save(self, path: str | os.PathLike[str]) -> None:
+    def save(self, path: str | os.PathLike[str], view: dict[str, Any] | None = None) -> None:
         """Write a session file (atomically) that opens where this session is.
 
         "params" are the parameters at the start of the current iteration (training so far
@@ -802,6 +802,7 @@ class Session:
         "resume" says the session resumes at iteration k, with the momentum buffers and the
         edits needed to be exactly here: those of the data set so far and those made in
         iteration k up to stop i. Notes and everything else of the loaded file are kept.
+        ``view`` adds what a window showed (its panels, its zoom) to "view".
         """
         k, i = self._position
         h, start = self._history, self._run.start
@@ -828,7 +829,7 @@ class Session:
         spec = replace(
             self.spec.with_params(params),
             learning_rate=start.lr,
-            view={**self.spec.view, "position": [k, i]},
+            view={**self.spec.view, **(view or {}), "position": [k, i]},
             extra=extra,
         )
         save_session(spec, path)

@@ -7,20 +7,27 @@ QtSession adapter, and every action calls one of its verbs.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..debugger import Session
 from ..engine.trace import Step
+from .data_editing import DataEditing
+from .documents import Documents
+from .exports import Exports
+from .help_menu import HelpMenu
+from .lecture import LectureMode
 from .plots.boundary_plot import BoundaryPlot
 from .plots.hidden_space_plot import HiddenSpacePlot
 from .plots.loss_plot import LossPlot
 from .plots.norms_plot import NormsPlot
 from .plots.unit_maps_plot import UnitMapsPlot
 from .qt_session import RUN_SPEEDS, QtSession
-from .theme import scaled_font
+from .theme import clamp_zoom, scaled_font
 from .views.breakpoints_panel import BreakpointsPanel
 from .views.gradient_card import GradientCardView
+from .views.narration_panel import NarrationPanel
 from .views.network_view import NetworkView
 from .views.settings_panel import SettingsPanel
 
@@ -87,15 +94,18 @@ class MainWindow(QtWidgets.QMainWindow):
             "Breakpoints and watches", "breakpoints", self.breakpoints_panel
         )
         self.settings_dock = self._dock("Settings", "settings", self.settings_panel)
+        self.narration = NarrationPanel(self.qt)
+        self.narration_dock = self._dock("Narration", "narration", self.narration)
         for dock in (self.card_dock, self.breakpoints_dock, self.settings_dock):
             self.addDockWidget(right, dock)
+        self.splitDockWidget(self.card_dock, self.narration_dock, QtCore.Qt.Orientation.Vertical)
         # The right docks run the full height; the plots go under the network.
         self.setCorner(QtCore.Qt.Corner.BottomRightCorner, right)
         self._build_plots()
         self._arranged = False  # tab groups are formed at the first show
 
         self.actions_by_name: dict[str, QtGui.QAction] = {}
-        self._build_actions()
+        self._build_menus()
         self._build_timeline()
         self._build_status_bar()
 
@@ -173,20 +183,6 @@ class MainWindow(QtWidgets.QMainWindow):
             self._arranged = True
             self._arrange_docks()
 
-    def _export_plot(self, name: str) -> None:
-        """Save one plot as PNG or SVG (by the suffix chosen)."""
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(
-            self, f"Export {PLOT_TITLES[name]}", f"{name}.png", "PNG image (*.png);;SVG (*.svg)"
-        )
-        if not path:
-            return
-        try:
-            self.plots[name].export(path)
-        except (OSError, ValueError) as e:
-            self.statusBar().showMessage(f"{path}: could not export: {e}", 10_000)
-        else:
-            self.statusBar().showMessage(f"exported {PLOT_TITLES[name]} to {path}", 5_000)
-
     def _action(self, name: str, text: str, shortcut: str, tip: str) -> QtGui.QAction:
         action = QtGui.QAction(text, self)
         action.setShortcut(QtGui.QKeySequence(shortcut))
@@ -195,9 +191,40 @@ class MainWindow(QtWidgets.QMainWindow):
         self.actions_by_name[name] = action
         return action
 
-    def _build_actions(self) -> None:
+    def _build_menus(self) -> None:
+        """The menu bar: File, Edit, Debug, View, Demos, Help. The features (documents, data,
+        exports, lecture mode, help) each add their own actions to ``self.menus``; the order
+        they are made in is the order of their sections in a menu."""
+        bar = self.menuBar()
+        self.menus = {
+            name: bar.addMenu(title)
+            for name, title in (
+                ("file", "&File"),
+                ("edit", "&Edit"),
+                ("debug", "&Debug"),
+                ("view", "&View"),
+                ("demos", "De&mos"),
+                ("help", "&Help"),
+            )
+        }
+        self._build_debug_actions()
+        self._build_view_actions()
+        file_menu = self.menus["file"]
+        self.documents = Documents(self)
+        file_menu.addSeparator()
+        self.data_editing = DataEditing(self)
+        file_menu.addSeparator()
+        self.export_menu = file_menu.addMenu("&Export")
+        self.exports = Exports(self)
+        file_menu.addSeparator()
+        quit_action = file_menu.addAction("&Quit", self.close)
+        quit_action.setShortcut(QtGui.QKeySequence.StandardKey.Quit)
+        self.lecture = LectureMode(self)
+        self.help = HelpMenu(self)
+
+    def _build_debug_actions(self) -> None:
         qt = self.qt
-        debug_menu = self.menuBar().addMenu("&Debug")
+        debug_menu = self.menus["debug"]
         toolbar = self.addToolBar("Debug")
         toolbar.setObjectName("debug_toolbar")
         slots = {
@@ -225,16 +252,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self._on_speed_chosen(self.speed_box.currentText())
         toolbar.addWidget(self.speed_box)
 
-        file_menu = self.menuBar().addMenu("&File")
-        export_menu = file_menu.addMenu("&Export Plot")
-        for name, title in PLOT_TITLES.items():
-            export_menu.addAction(f"{title}…", lambda n=name: self._export_plot(n))
-        file_menu.addSeparator()
-        quit_action = file_menu.addAction("&Quit", self.close)
-        quit_action.setShortcut(QtGui.QKeySequence.StandardKey.Quit)
-        self.menuBar().insertMenu(debug_menu.menuAction(), file_menu)
-
-        view_menu = self.menuBar().addMenu("&View")
+    def _build_view_actions(self) -> None:
+        view_menu = self.menus["view"]
         zoom_in = self._action("zoom_in", "Zoom &In", "Ctrl+=", "Larger text everywhere")
         zoom_in.setShortcuts([QtGui.QKeySequence("Ctrl+="), QtGui.QKeySequence("Ctrl++")])
         zoom_in.triggered.connect(lambda: self._step_zoom(+1))
@@ -245,10 +264,7 @@ class MainWindow(QtWidgets.QMainWindow):
         for action in (zoom_in, zoom_out, zoom_reset):
             view_menu.addAction(action)
         view_menu.addSeparator()
-        view_menu.addAction(self.card_dock.toggleViewAction())
-        view_menu.addAction(self.breakpoints_dock.toggleViewAction())
-        view_menu.addAction(self.settings_dock.toggleViewAction())
-        for dock in self.plot_docks.values():
+        for dock in self.docks().values():
             view_menu.addAction(dock.toggleViewAction())
 
     def _build_timeline(self) -> None:
@@ -273,6 +289,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.statusBar().addPermanentWidget(self.position_label)
 
     # --- keeping the views in step with the debugger --------------------------------------
+
+    @staticmethod
+    def plot_titles() -> dict[str, str]:
+        return PLOT_TITLES
 
     @property
     def session(self) -> Session:
@@ -377,6 +397,35 @@ class MainWindow(QtWidgets.QMainWindow):
         j = max(0, min(len(ZOOM_STEPS) - 1, nearest + direction))
         self.set_zoom(ZOOM_STEPS[j])
 
+    def docks(self) -> dict[str, QtWidgets.QDockWidget]:
+        """Every panel by its object name (the names a session's view lists)."""
+        return {
+            dock.objectName(): dock
+            for dock in (
+                self.card_dock,
+                self.narration_dock,
+                self.breakpoints_dock,
+                self.settings_dock,
+                *self.plot_docks.values(),
+            )
+        }
+
+    def view_state(self) -> dict[str, Any]:
+        """What a saved session keeps of the window: the panels shown and the zoom."""
+        shown = [name for name, dock in self.docks().items() if not dock.isHidden()]
+        return {"panels": shown, "zoom": self._zoom}
+
+    def apply_view(self, view: dict[str, Any]) -> None:
+        """Show a session's saved view; fields that are missing or malformed are skipped
+        (a hand-written file may have any view, and the session itself is still good)."""
+        panels = view.get("panels")
+        if isinstance(panels, list):
+            for name, dock in self.docks().items():
+                dock.setVisible(name in panels)
+        zoom = view.get("zoom")
+        if isinstance(zoom, (int, float)) and not isinstance(zoom, bool):
+            self.set_zoom(clamp_zoom(float(zoom)))
+
     def _restore_layout(self) -> None:
         settings = QtCore.QSettings()
         geometry = settings.value("window/geometry")
@@ -389,6 +438,9 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         self.qt.pause()
+        if not self.documents.may_close():
+            event.ignore()
+            return
         if self._remember:
             settings = QtCore.QSettings()
             settings.setValue("window/geometry", self.saveGeometry())

@@ -137,3 +137,13 @@ def test_a_hand_written_position_ahead_of_the_start_is_run_to(tmp_path):
     s = Session.load(path)
     assert s.position == (4, 2) and len(s.metrics) == 3
     assert_steps_equal(s.current, walk(notes(), 3 * NOTES_STOPS + 2)[4, 2])
+
+
+def test_a_window_s_view_is_saved_beside_the_position(tmp_path):
+    s = Session.from_demo("xor")
+    s.step_into()
+    path = tmp_path / "s.json"
+    s.save(path, view={"zoom": 1.5, "panels": ["gradients"]})
+    view = json.loads(path.read_text())["view"]
+    assert view == {"zoom": 1.5, "panels": ["gradients"], "position": [1, 1]}
+    assert Session.load(path).spec.view["zoom"] == 1.5

@@ -48,6 +48,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from .metrics import row_norms
+
 __all__ = [
     "HELP_TEXT",
     "VOCABULARY",
@@ -188,16 +190,7 @@ _NAME_HELP: dict[str, str] = {
 
 def _norm(v: Any) -> Any:
     """Frobenius / 2-norm of all elements, without overflow or underflow in the squares."""
-    r = np.ravel(v)
-    s = np.dot(r, r)
-    if 1e-300 < s < np.inf:
-        return np.sqrt(s)
-    # Squares overflowed or underflowed (or there is a NaN/inf): scale by the largest magnitude.
-    m = np.max(np.abs(r)) if r.size else np.float64(0.0)
-    if m == 0 or not np.isfinite(m):
-        return np.sqrt(s) if m == 0 or np.isnan(m) else m
-    scaled = r / m
-    return m * np.sqrt(np.dot(scaled, scaled))
+    return row_norms(np.ravel(np.asarray(v, dtype=np.float64))[None, :])[0]
 
 
 def _nonempty(reduce: Callable[[Any], Any]) -> Callable[[Any], Any]:

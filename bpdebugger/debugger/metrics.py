@@ -25,16 +25,37 @@ from bpdebugger.engine.network import Array
 EVALUATE_EVERY = 64
 
 
+def row_norms(rows: Array) -> Array:
+    """The 2-norm of each row of ``rows`` (m, n), without overflow or underflow in the
+    squares: a row whose sum of squares leaves the normal range is scaled by its largest
+    magnitude first (so a gradient of 1e200 has norm 1e200, not inf). A row with an inf has
+    norm inf, one with a NaN (and no inf) NaN."""
+    with np.errstate(all="ignore"):  # a diverging run's norms are inf or NaN, quietly
+        squares = np.einsum("ij,ij->i", rows, rows)
+        norms = np.sqrt(squares)
+        out_of_range = ~((squares > 1e-300) & (squares < np.inf))
+        if out_of_range.any() and rows.shape[1]:
+            r = rows[out_of_range]
+            m = np.abs(r).max(axis=1)
+            scaled = r / m[:, None]
+            rescaled = m * np.sqrt(np.einsum("ij,ij->i", scaled, scaled))
+            # m = 0: all zeros (norm 0); m = inf: inf; m NaN: NaN (the sum of squares says so).
+            ordinary = (m > 0) & np.isfinite(m)
+            norms[out_of_range] = np.where(
+                ordinary, rescaled, np.where(np.isinf(m), m, norms[out_of_range])
+            )
+    return norms
+
+
 def gradient_norms(dWs: Sequence[Mapping[int, Array]], layers: Sequence[int]) -> Array:
     """‖∂l/∂W[l]‖ (Frobenius), (iterations, layers), from each iteration's dW by layer.
 
     Stacked per layer, so that a slice of fast iterations costs a few NumPy calls rather
     than a few per iteration."""
     norms = np.empty((len(dWs), len(layers)))
-    with np.errstate(all="ignore"):  # a diverging run's norms are inf or NaN, quietly
-        for j, l in enumerate(layers):
-            g = np.stack([dW[l] for dW in dWs])
-            norms[:, j] = np.sqrt((g * g).sum(axis=(1, 2)))
+    for j, l in enumerate(layers):
+        g = np.stack([dW[l] for dW in dWs])
+        norms[:, j] = row_norms(g.reshape(len(dWs), -1))
     return norms
 
 

@@ -13,6 +13,10 @@ On the default network (the xor demo: 2 → 2 tanh → 1 sigmoid, 14 stops per i
    Trainer.train on the same iterations, best of 5 each, interleaved in the same process:
    printed as a ratio so that a busy machine slows both alike.
 
+4. the longest single Metrics.extend while 2·10⁶ iterations are recorded in slices of 2,000
+   (the growing buffers' copies), against a plain NumPy copy of the final table: the buffers
+   must never stall a run for long (goal of issue 5: no event-loop stall over 50 ms).
+
 Goals (issue 3): under 200 MB after 10⁶ stops, a goto under 50 ms, continue_ within 1.5×.
 """
 
@@ -25,6 +29,7 @@ import tracemalloc
 import numpy as np
 
 from bpdebugger.debugger import Session
+from bpdebugger.debugger.metrics import Metrics
 from bpdebugger.engine.demos import load_demo
 
 STOPS_PER_ITERATION = 14
@@ -94,10 +99,33 @@ def continue_against_training(iterations: int = 10_000, repeats: int = 5) -> Non
         print(f"  {name:<14} {t * 1e3:8.1f} ms  ({per:.1f} µs/iteration)  {t / train:.2f}")
 
 
+def longest_metrics_extend(iterations: int = 2_000_000, chunk: int = 2_000) -> None:
+    metrics = Metrics(1, [2, 3])
+    rng = np.random.default_rng(0)
+    losses, norms = rng.random(chunk), rng.random((chunk, 2))
+    longest, at = 0.0, 0
+    for k in range(1, iterations + 1, chunk):
+        start = time.perf_counter()
+        metrics.extend(k, losses, norms)
+        took = time.perf_counter() - start
+        if took > longest:
+            longest, at = took, k
+    table = metrics.grad_norm
+    start = time.perf_counter()
+    np.concatenate([table, table])  # what one doubling of the whole table costs
+    copy = time.perf_counter() - start
+    print(
+        f"Metrics.extend over {iterations} iterations in slices of {chunk}: longest "
+        f"{longest * 1e3:.2f} ms (at iteration {at}); one copy of the whole table "
+        f"{copy * 1e3:.2f} ms"
+    )
+
+
 def main() -> None:
     s = memory_after_stops()
     goto_times(s)
     continue_against_training()
+    longest_metrics_extend()
 
 
 if __name__ == "__main__":

@@ -59,22 +59,64 @@ def gradient_norms(dWs: Sequence[Mapping[int, Array]], layers: Sequence[int]) ->
     return norms
 
 
+# Rows copied into a grown buffer per extend, at the least (about 640 kB at 5 columns).
+MIGRATE_ROWS = 1 << 14
+
+
 class _Growing:
-    """Rows of ``width`` floats in a buffer that doubles when full."""
+    """Rows of ``width`` floats in a buffer that doubles when full.
+
+    The doubling copy is spread over the extends that follow instead of being made at once
+    (at a million iterations one copy stalls the window for a few hundred ms): from half
+    full on, new rows go to both the buffer and its successor, and each extend also copies
+    a share of the older rows across; when all are across, the successor takes over.
+    """
 
     def __init__(self, width: int) -> None:
         self._buffer = np.empty((64, width))
+        self._next: Array | None = None  # the successor, while rows move across
+        self._mirrored_from = 0  # rows from here on are written to both buffers
+        self._copied = 0  # rows below this are across
         self.n = 0
 
     def extend(self, rows: Array) -> None:
         """Append rows (m, width)."""
-        while self.n + len(rows) > len(self._buffer):
-            self._buffer = np.concatenate([self._buffer, np.empty_like(self._buffer)])
-        self._buffer[self.n : self.n + len(rows)] = rows
-        self.n += len(rows)
+        m = len(rows)
+        if self.n + m > len(self._buffer):
+            self._grow_now(self.n + m)
+        self._buffer[self.n : self.n + m] = rows
+        if self._next is not None:
+            self._next[self.n : self.n + m] = rows
+        self.n += m
+        self._move_across(m)
+
+    def _move_across(self, m: int) -> None:
+        """Start the successor at half full; copy a share of the rows (at least twice those
+        just added, so the copy is done before the buffer is full)."""
+        if self._next is None:
+            if self.n < len(self._buffer) // 2:
+                return
+            self._next = np.empty((2 * len(self._buffer), self._buffer.shape[1]))
+            self._mirrored_from, self._copied = self.n, 0
+        hi = min(self._mirrored_from, self._copied + max(2 * m, MIGRATE_ROWS))
+        self._next[self._copied : hi] = self._buffer[self._copied : hi]
+        self._copied = hi
+        if self._copied == self._mirrored_from:
+            self._buffer, self._next = self._next, None
+
+    def _grow_now(self, needed: int) -> None:
+        """Room for ``needed`` rows at once (one extend larger than the space left)."""
+        capacity = 2 * len(self._buffer)
+        while capacity < needed:
+            capacity *= 2
+        grown = np.empty((capacity, self._buffer.shape[1]))
+        grown[: self.n] = self._buffer[: self.n]
+        self._buffer, self._next = grown, None
 
     def truncate(self, n: int) -> None:
         self.n = min(self.n, max(n, 0))
+        self._mirrored_from = min(self._mirrored_from, self.n)
+        self._copied = min(self._copied, self.n)
 
     def column(self, j: int | slice) -> Array:
         view = self._buffer[: self.n, j]

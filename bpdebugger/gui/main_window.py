@@ -68,8 +68,11 @@ DEBUG_ACTIONS = (
 
 def _shows_checks(step: Step | None) -> bool:
     """The card puts a numerical check beside parameter gradients: at linear backward
-    stops and at updates (checks cost a few forward passes per parameter entry)."""
-    return step is not None and (step.phase == "update" or step.op == "linear")
+    stops and at updates (checks cost a few forward passes per parameter entry), never
+    in the forward pass, where there is no gradient yet."""
+    if step is None:
+        return False
+    return step.phase == "update" or (step.phase == "backward" and step.op == "linear")
 
 
 class MainWindow(QtWidgets.QMainWindow):

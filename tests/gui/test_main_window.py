@@ -311,3 +311,20 @@ def test_a_plot_behind_another_tab_waits_until_its_tab_is_raised(window, qtbot):
     window.plot_docks["hidden"].raise_()
     qtbot.waitUntil(lambda: hidden.redraws > before_hidden, timeout=2000)
     assert hidden.on_screen()
+
+
+def test_numerical_checks_are_computed_only_at_stops_whose_card_shows_them(window, monkeypatch):
+    """Checks cost forward passes per parameter entry: only backward linear stops and
+    updates show them, so a forward linear stop (z[2] first of all) must not pay."""
+    computed_at = []
+    checks = window.session.gradient_checks
+
+    def counting():
+        computed_at.append(window.session.current.node)
+        return checks()
+
+    monkeypatch.setattr(window.session, "gradient_checks", counting)
+    for _ in range(14):
+        trigger(window, "step_into")
+    assert computed_at == ["z[3]", "z[2]", "W[3]", "b[3]", "W[2]", "b[2]"]
+    assert window.card.badge("grad").grade == "good"  # the last update's check, shown

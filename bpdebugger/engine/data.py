@@ -294,10 +294,44 @@ def split(
             f"({n_test} would go to the test set)",
             field="test_fraction",
         )
+    is_test = _test_rows(n, n_test, seed)
+    return x[~is_test], y[~is_test], x[is_test], y[is_test]
+
+
+def _test_rows(n: int, n_test: int, seed: int) -> npt.NDArray[np.bool_]:
+    """Which of n samples :func:`split` holds out: the first n_test of a seeded permutation."""
     is_test = np.zeros(n, dtype=bool)
     if n_test:
         is_test[np.random.default_rng(seed).permutation(n)[:n_test]] = True
-    return x[~is_test], y[~is_test], x[is_test], y[is_test]
+    return is_test
+
+
+def merge(
+    x_train: npt.ArrayLike,
+    y_train: npt.ArrayLike,
+    x_test: npt.ArrayLike,
+    y_test: npt.ArrayLike,
+    seed: int,
+) -> tuple[Array, Array, float]:
+    """The inverse of :func:`split`: (x, y, test_fraction) such that
+    ``split(x, y, test_fraction, seed)`` gives back exactly these four arrays, in order.
+
+    This is how a session holds training and test samples that did not come from a split
+    (points added by hand to a split set): inline data with a test fraction and a seed.
+    """
+    x_train, y_train = np.asarray(x_train, np.float64), np.asarray(y_train, np.float64)
+    x_test, y_test = np.asarray(x_test, np.float64), np.asarray(y_test, np.float64)
+    n_test = len(x_test)
+    n = len(x_train) + n_test
+    if n_test and not len(x_train):
+        raise ValueError("merge: no training sample")
+    is_test = _test_rows(n, n_test, seed)
+    x = np.empty((n, *x_train.shape[1:]))
+    y = np.empty((n, *y_train.shape[1:]))
+    x[~is_test], y[~is_test] = x_train, y_train
+    x[is_test], y[is_test] = x_test, y_test
+    # round(n · n_test/n) is n_test again: the product is within an ulp of a whole number.
+    return x, y, n_test / n if n else 0.0
 
 
 # --------------------------------------------------------------------------- CSV
@@ -407,6 +441,41 @@ def read_csv(
         for j, cell in enumerate(cells):
             data[i, j] = _csvfinite_number(_cell(cell), line, j + 1, header[j], source)
     return np.ascontiguousarray(data[:, :-1]), data[:, -1].copy(), header
+
+
+def read_samples(
+    path: str | os.PathLike[str],
+    n_inputs: int,
+    loss: str,
+    n_outputs: int,
+    *,
+    source: str | None = None,
+) -> tuple[Array, Array]:
+    """Samples for a network from a CSV file (:func:`read_csv`): x (N, n_inputs) and the
+    labels as :func:`check_labels` shapes them for the loss.
+
+    Every refusal is an InputError that names the file (``source``, by default its name)
+    and the line and column to fix: a file with the wrong number of feature columns is
+    refused at its header, a label that does not fit the loss at its cell.
+    """
+    source = Path(path).name if source is None else source
+    x, y, header = read_csv(path, source=source)
+    if x.shape[1] != n_inputs:
+        raise InputError(
+            f"line 1: {plural(x.shape[1], 'feature column')} and a label, but the network has "
+            f"{plural(n_inputs, 'input')}: expected {n_inputs + 1} columns",
+            source=source,
+        )
+    try:
+        labels = check_labels(y, loss, n_outputs)
+    except InputError as e:
+        # y[i] is data row i, which is line i + 2 of the file (the header is line 1).
+        m = re.match(r"y\[(\d+)\]", e.field or "")
+        where = f"line {int(m.group(1)) + 2}, " if m else ""
+        raise InputError(
+            f"{where}column {len(header)} ({header[-1]}): {e.problem}", source=source
+        ) from None
+    return x, labels
 
 
 def _label_text(value: float) -> str:

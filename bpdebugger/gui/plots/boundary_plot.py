@@ -7,14 +7,22 @@ network is less sure, and the lines where the arg-max changes. On top, the train
 points (circles) and test points (triangles) in their label's colour, and a ring around
 the current iteration's sample(s). With more than two inputs, two combos pick the
 plane; the other inputs are held at their mean.
+
+Clicks edit the data (gui/data_editing.py makes the change): a click asks for a point of
+class 1 (of the class chosen beside the plot with several classes), shift+click of class 0,
+ctrl+click to delete the nearest training point. A right-click on a training point deletes
+it too; elsewhere it opens the plot's menu (Export…), as on every plot.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import numpy.typing as npt
 import pyqtgraph as pg
-from PySide6 import QtGui, QtWidgets
+from pyqtgraph.GraphicsScene.mouseEvents import MouseClickEvent
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...debugger import Session
 from ...engine.grid import GridValues, InputGrid, evaluate
@@ -22,6 +30,7 @@ from ...engine.network import Array, Network
 from .. import theme
 from ..qt_session import QtSession
 from .plot_base import (
+    BACKGROUND,
     POINT_OUTLINE,
     InputPlot,
     all_inputs,
@@ -30,7 +39,6 @@ from .plot_base import (
     class_of,
     fill_combo,
     grid_resolution,
-    make_plot_widget,
     note_label,
     rect_of,
     stack_vertically,
@@ -49,6 +57,12 @@ _NOT_FINITE = np.array([127, 127, 127], dtype=np.uint8)
 
 BOUNDARY_PEN = pg.mkPen("#111111", width=2)
 RING_SIZE = 22
+# A right-click this close to a training point (in pixels, centre to click) deletes it;
+# farther away it opens the plot's menu.
+DELETE_RADIUS = 10.0
+
+Modifier = QtCore.Qt.KeyboardModifier
+Button = QtCore.Qt.MouseButton
 
 
 def class_rgb(p: Array, colours: list[QtGui.QColor]) -> npt.NDArray[np.uint8]:
@@ -85,10 +99,31 @@ def class_edges(p: Array, xs: Array, ys: Array) -> tuple[Array, Array]:
     return np.concatenate(xs_all), np.concatenate(ys_all)
 
 
-def scatter(symbol: str, size: float) -> pg.ScatterPlotItem:
+class Marks(pg.ScatterPlotItem):
+    """Points that leave clicks to the view box: a click on a point means the same as a
+    click beside it (ctrl+click deletes, a click adds), not pyqtgraph's point selection."""
+
+    def mouseClickEvent(self, ev: MouseClickEvent) -> None:
+        ev.ignore()
+
+
+class ClickableViewBox(pg.ViewBox):
+    """A view box that offers each click to ``on_click`` first: a click it takes (returns
+    True for) goes no further, so a right-click it takes opens no menu."""
+
+    on_click: Callable[[MouseClickEvent], bool] | None = None
+
+    def mouseClickEvent(self, ev: MouseClickEvent) -> None:
+        if self.on_click is not None and self.on_click(ev):
+            ev.accept()
+            return
+        super().mouseClickEvent(ev)
+
+
+def scatter(symbol: str, size: float) -> Marks:
     """Points filled with their class colour; a white rim keeps a point visible on a region
     of its own colour (where the network has it right)."""
-    return pg.ScatterPlotItem(symbol=symbol, size=size, pen=pg.mkPen(POINT_OUTLINE, width=1.5))
+    return Marks(symbol=symbol, size=size, pen=pg.mkPen(POINT_OUTLINE, width=1.5))
 
 
 def marker_size(n: int) -> float:
@@ -96,39 +131,74 @@ def marker_size(n: int) -> float:
     return 14.0 if n <= 20 else 10.0 if n <= 200 else 8.0
 
 
-def ring_items() -> tuple[pg.ScatterPlotItem, pg.ScatterPlotItem]:
+def ring_items() -> tuple[Marks, Marks]:
     """A black ring over a white halo: visible on every colour of the map."""
-    halo = pg.ScatterPlotItem(
-        symbol="o", size=RING_SIZE, pen=pg.mkPen("#FFFFFF", width=5), brush=None
-    )
-    ring = pg.ScatterPlotItem(
-        symbol="o", size=RING_SIZE, pen=pg.mkPen("#000000", width=2), brush=None
-    )
+    halo = Marks(symbol="o", size=RING_SIZE, pen=pg.mkPen("#FFFFFF", width=5), brush=None)
+    ring = Marks(symbol="o", size=RING_SIZE, pen=pg.mkPen("#000000", width=2), brush=None)
     halo.setZValue(20)
     ring.setZValue(21)
     return halo, ring
 
 
+def swatch(colour: QtGui.QColor) -> QtGui.QIcon:
+    """A small square of a class's point colour, for the class chooser."""
+    pixmap = QtGui.QPixmap(12, 12)
+    pixmap.fill(colour)
+    return QtGui.QIcon(pixmap)
+
+
+def click_help(n_inputs: int, choose_class: bool) -> str:
+    """The plot's tooltip: what each click does."""
+    if n_inputs == 2:
+        add = "the class chosen above" if choose_class else "class 1"
+        adding = f"Click: add a point of {add}\nShift+click: add a point of class 0\n"
+    else:
+        adding = ""
+    return (
+        f"{adding}Ctrl+click: delete the nearest training point\n"
+        "Right-click on a training point: delete it; elsewhere: the plot's menu (Export…)"
+    )
+
+
 class BoundaryPlot(InputPlot):
-    """The network's output over two input features, with the data and the current sample."""
+    """The network's output over two input features, with the data and the current sample.
+
+    Clicks on the plane become requests to change the data: ``add_requested((x₁, x₂),
+    class)`` and ``delete_requested(row)`` (a row of the training data); the window's data
+    editing decides whether and how.
+    """
+
+    add_requested = QtCore.Signal(object, int)
+    delete_requested = QtCore.Signal(int)
 
     def __init__(self, qt: QtSession, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(qt, parent)
         self.feature_x = chooser("The input feature along the horizontal axis")
         self.feature_y = chooser("The input feature along the vertical axis")
+        self.add_class = chooser("The class of the points a click adds (shift+click: class 0)")
         self.controls = QtWidgets.QWidget()
         row = QtWidgets.QHBoxLayout(self.controls)
         row.setContentsMargins(4, 2, 4, 2)
-        row.addWidget(QtWidgets.QLabel("Plane:"))
-        row.addWidget(self.feature_x)
-        row.addWidget(QtWidgets.QLabel("×"))
-        row.addWidget(self.feature_y)
+        self.plane_controls = QtWidgets.QWidget()
+        plane = QtWidgets.QHBoxLayout(self.plane_controls)
+        plane.setContentsMargins(0, 0, 0, 0)
+        plane.addWidget(QtWidgets.QLabel("Plane:"))
+        plane.addWidget(self.feature_x)
+        plane.addWidget(QtWidgets.QLabel("×"))
+        plane.addWidget(self.feature_y)
         self.held_label = QtWidgets.QLabel()
-        row.addWidget(self.held_label)
+        plane.addWidget(self.held_label)
+        row.addWidget(self.plane_controls)
         row.addStretch(1)
+        self.add_class_label = QtWidgets.QLabel("Click adds:")
+        row.addWidget(self.add_class_label)
+        row.addWidget(self.add_class)
 
-        self.graphics = make_plot_widget()
+        self.view_box = ClickableViewBox()
+        self.view_box.on_click = self._on_click
+        self.graphics = pg.PlotWidget(background=BACKGROUND, viewBox=self.view_box)
         self.plot: pg.PlotItem = self.graphics.getPlotItem()
+        style_plot(self.plot)
         self.plot.setMenuEnabled(True)
         # One output: ŷ on the diverging map through the colour bar (its LUT and levels).
         self.image = pg.ImageItem(axisOrder="row-major")
@@ -162,6 +232,7 @@ class BoundaryPlot(InputPlot):
         self.grid: InputGrid | None = None
         self.values: GridValues | None = None  # what the images show
         self.multi = False
+        self._choose_class = False
         self.colours: list[QtGui.QColor] = []
         self._labels: dict[str, str] = {}
         self._title = ""
@@ -185,7 +256,14 @@ class BoundaryPlot(InputPlot):
         names = [f"x{subscript(i + 1)}" for i in range(n1)]
         fill_combo(self.feature_x, names, 0)
         fill_combo(self.feature_y, names, min(1, n1 - 1))
-        self.controls.setVisible(n1 > 2)
+        # Several classes to add a point of: a chooser for the class of a click.
+        self._choose_class = choose_class = spec.loss == "cross_entropy" and n1 == 2
+        fill_combo(self.add_class, [f"class {c}" for c in range(spec.sizes[-1])], 1)
+        self.plane_controls.setVisible(n1 > 2)
+        self.add_class.setVisible(choose_class)
+        self.add_class_label.setVisible(choose_class)
+        self.controls.setVisible(n1 > 2 or choose_class)
+        self.graphics.setToolTip(click_help(n1, choose_class))
         self.grid = None
         self.values = None
         if n1 < 2:
@@ -206,6 +284,8 @@ class BoundaryPlot(InputPlot):
         # Points a shade darker than their class's region, so a well-classified point
         # still stands out from the region of its own colour.
         brushes = [pg.mkBrush(c.darker(150)) for c in colours]
+        for c, brush in enumerate(brushes[: self.add_class.count()]):
+            self.add_class.setItemIcon(c, swatch(brush.color()))
         data = spec.dataset
         self._train_brushes = [brushes[c] for c in class_of(spec, data.y)]
         self._test_brushes = [brushes[c] for c in class_of(spec, data.y_test)]
@@ -276,6 +356,52 @@ class BoundaryPlot(InputPlot):
 
     def _scene(self) -> QtWidgets.QGraphicsScene:
         return self.graphics.scene()
+
+    # --- clicks that edit the data ------------------------------------------------------------
+
+    def _on_click(self, ev: MouseClickEvent) -> bool:
+        """A click on the plane as a data change request; whether it was one (a right-click
+        away from the points is not: it opens the menu)."""
+        if self.grid is None:
+            return False
+        at = self.view_box.mapSceneToView(ev.scenePos())
+        if ev.button() == Button.RightButton:
+            row = self._training_point_at(at, DELETE_RADIUS)
+            if row is None:
+                return False
+            self.delete_requested.emit(row)
+            return True
+        # The axes pass their clicks on to the view box: only clicks on the plane count.
+        inside = self.view_box.sceneBoundingRect().contains(ev.scenePos())
+        if ev.button() != Button.LeftButton or not inside:
+            return False
+        modifiers = ev.modifiers()
+        if modifiers & Modifier.ControlModifier:
+            row = self._training_point_at(at, np.inf)
+            if row is not None:
+                self.delete_requested.emit(row)
+            return True
+        shift = bool(modifiers & Modifier.ShiftModifier)
+        chosen = self.add_class.currentIndex() if self._choose_class else 1
+        label = 0 if shift else chosen
+        self.add_requested.emit((at.x(), at.y()), label)
+        return True
+
+    def _training_point_at(self, at: QtCore.QPointF, radius: float) -> int | None:
+        """The training sample drawn nearest to ``at`` (in pixels on screen, as the user
+        sees them), if it is within ``radius`` pixels."""
+        assert self.grid is not None
+        x = self.session.spec.dataset.x
+        if not len(x):
+            return None
+        fx, fy = self.grid.features
+        px, py = self.view_box.viewPixelSize()
+        with np.errstate(invalid="ignore"):
+            d = np.hypot((x[:, fx] - at.x()) / px, (x[:, fy] - at.y()) / py)
+        if not np.isfinite(d).any():
+            return None
+        row = int(np.nanargmin(d))
+        return row if d[row] <= radius else None
 
     def _apply_zoom(self, font: QtGui.QFont) -> None:
         zoom_plot(self.plot, font, self._labels, self._title)

@@ -6,12 +6,9 @@ user's breakpoints and watches are put back where they still make sense for its 
 
 from __future__ import annotations
 
+from ..engine.values import plural
 from .breakpoints import NONFINITE
 from .session import Session
-
-
-def _plural(n: int, word: str, many: str | None = None) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {many or word + 's'}"
 
 
 def carry_over(old: Session, new: Session) -> list[str]:
@@ -50,7 +47,7 @@ def carry_over(old: Session, new: Session) -> list[str]:
     notes = []
     if kept or watches:
         notes.append(
-            f"Kept {_plural(kept, 'breakpoint')} and {_plural(watches, 'watch', 'watches')}."
+            f"Kept {plural(kept, 'breakpoint')} and {plural(watches, 'watch', 'watches')}."
         )
     if dropped:
         notes.append("Dropped " + "; ".join(dropped) + ".")

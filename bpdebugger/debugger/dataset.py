@@ -209,11 +209,9 @@ def _rebuilt(session: Session, data: dict[str, Any], n_train: int) -> DataChange
     rate at the start of the current iteration; its breakpoints and watches carried over."""
     spec = session.spec
     k = session.position[0]
-    history = session.history
-    start = history.run(k).start
-    params = {name: history.layout.unflatten(start.params, name) for name in history.layout.shapes}
+    params, lr = session.start_params()
     obj = spec.with_params(params).to_json()
-    obj["training"]["learning_rate"] = start.lr
+    obj["training"]["learning_rate"] = lr
     obj["training"]["batch_size"] = _batch_size(spec, n_train)
     obj["data"] = data
     # It starts again: no resume point (momentum starts from zero), no saved position.

@@ -792,6 +792,23 @@ class Session:
             StopReason("step", f"edited {e.name} at {self._where()}", self.position)
         )
 
+    # --- the current iteration ----------------------------------------------------------------
+
+    def start_params(self) -> tuple[dict[str, Array], float]:
+        """The parameters (copies) and the learning rate at the start of the current
+        iteration: what a saved or rebuilt session starts from."""
+        start = self._run.start
+        params = {
+            name: np.array(self._layout.unflatten(start.params, name))
+            for name in self._layout.shapes
+        }
+        return params, start.lr
+
+    def iteration_records(self) -> tuple[Step, ...]:
+        """Every stop of the current iteration, computed whether reached or not (what
+        `bpdebugger trace` prints for it)."""
+        return tuple(self._run.records)
+
     # --- files ------------------------------------------------------------------------------
 
     def save(self, path: str | os.PathLike[str], view: dict[str, Any] | None = None) -> None:
@@ -806,10 +823,7 @@ class Session:
         """
         k, i = self._position
         h, start = self._history, self._run.start
-        params = {
-            name: np.array(self._layout.unflatten(start.params, name))
-            for name in self._layout.shapes
-        }
+        params, lr = self.start_params()
         edits = [
             *h.initial_data_edits,
             *(e for e in h.edits if e.changes_data and e.iteration < k),
@@ -828,7 +842,7 @@ class Session:
             extra["resume"] = resume
         spec = replace(
             self.spec.with_params(params),
-            learning_rate=start.lr,
+            learning_rate=lr,
             view={**self.spec.view, **(view or {}), "position": [k, i]},
             extra=extra,
         )

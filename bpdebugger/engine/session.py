@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .activations import ACTIVATIONS
-from .data import DATASETS, Dataset, check_features, check_labels, generate, read_csv, split
+from .data import DATASETS, Dataset, check_features, check_labels, generate, read_samples, split
 from .errors import InputError
 from .files import write_atomic
 from .losses import LOSSES
@@ -386,20 +386,7 @@ def _data(
     path = Path(csv)
     if not path.is_absolute() and base_dir is not None:
         path = base_dir / path
-    x, y_col, header = read_csv(path, source=csv)
-    if x.shape[1] != sizes[0]:
-        raise InputError(
-            f"{x.shape[1]} feature columns, but the network has {sizes[0]} inputs", source=csv
-        )
-    try:
-        y = check_labels(y_col.tolist(), loss, sizes[-1])
-    except InputError as e:
-        # y[i] is data row i, which is line i + 2 of the file (the header is line 1).
-        row = int(e.field[2:].split("]")[0]) if e.field and e.field.startswith("y[") else None
-        where = f"line {row + 2}, " if row is not None else ""
-        raise InputError(
-            f"{where}column {len(header)} ({header[-1]}): {e.problem}", source=csv
-        ) from None
+    x, y = read_samples(path, sizes[0], loss, sizes[-1], source=csv)
     kept = dict(spec)
     kept["csv"] = str(path.resolve())
     try:

@@ -44,8 +44,9 @@ def is_real(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """ "1 sample", "3 samples"; ``many`` for an irregular plural ("watches")."""
+    return f"{n} {word}" if n == 1 else f"{n} {many or word + 's'}"
 
 
 def finite_number(value: Any, field: str, what: str = "a number") -> float:

@@ -155,8 +155,7 @@ class Exports:
     def _iteration(self) -> tuple[int, list[Step]]:
         """The current iteration's stops, all of them, as `bpdebugger trace` lists them."""
         session = self.window.session
-        k = session.position[0]
-        return k, list(session.history.run(k).records)
+        return session.position[0], list(session.iteration_records())
 
     def export_trace_json(self) -> None:
         k, steps = self._iteration()

@@ -147,3 +147,18 @@ def test_a_window_s_view_is_saved_beside_the_position(tmp_path):
     view = json.loads(path.read_text())["view"]
     assert view == {"zoom": 1.5, "panels": ["gradients"], "position": [1, 1]}
     assert Session.load(path).spec.view["zoom"] == 1.5
+
+
+def test_start_params_and_iteration_records_are_those_of_the_current_iteration():
+    s = Session.from_demo("xor")
+    before = {name: value.copy() for name, value in s.params().items()}
+    s.continue_(max_iterations=1)  # through iteration 1: its updates change the parameters
+    s.step_into()  # iteration 2, stop 1
+    params, lr = s.start_params()
+    assert lr == s.spec.learning_rate
+    assert any(not np.array_equal(params[n], before[n]) for n in before)
+    records = s.iteration_records()
+    assert [(r.iteration, r.index) for r in records] == [(2, i) for i in range(1, 15)]
+    assert_steps_equal(records[0], s.current)
+    first_update = records[10]
+    np.testing.assert_array_equal(first_update.before, params[first_update.node])

@@ -508,7 +508,7 @@ BAD_CSVS = [
     ("label not 0 or 1", "x1,x2,y\n0,1,1\n1,0,0.5\n",
      "line 3, column 3 (y): expected 0 or 1 for bce, got 0.5"),
     ("too many features", "x1,x2,x3,y\n0,1,1,1\n1,0,1,0\n",
-     "3 feature columns, but the network has 2 inputs"),
+     "line 1: 3 feature columns and a label, but the network has 2 inputs: expected 3 columns"),
     ("no rows", "x1,x2,y\n", "no samples: the file has a header row but no data rows"),
 ]  # fmt: skip
 

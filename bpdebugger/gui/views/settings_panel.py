@@ -24,13 +24,14 @@ from typing import Any
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from bpdebugger.debugger import Session
-from bpdebugger.debugger.breakpoints import NONFINITE
+from bpdebugger.debugger.carry_over import carry_over
 from bpdebugger.engine.activations import ACTIVATIONS
 from bpdebugger.engine.data import DATASETS, MULTICLASS, generate
 from bpdebugger.engine.errors import InputError
 from bpdebugger.engine.losses import LOSSES
 from bpdebugger.engine.network import INIT_SCHEMES
 from bpdebugger.engine.session import SessionSpec, parse_session
+from bpdebugger.engine.values import plural
 from bpdebugger.gui.qt_session import QtSession
 from bpdebugger.gui.theme import Zoomable, scaled_font
 
@@ -122,10 +123,6 @@ def sizes_text(sizes: Any) -> str:
 def _training_count(total: int, test_fraction: float) -> int:
     """Training samples left of ``total`` after the split (data.split's rounding)."""
     return total - round(total * test_fraction)
-
-
-def _plural(n: int, word: str, many: str | None = None) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {many or word + 's'}"
 
 
 def moved_past_start(session: Session) -> bool:
@@ -745,7 +742,7 @@ class SettingsPanel(Zoomable, QtWidgets.QWidget):
     def _describe_own(self, spec: SessionSpec) -> str:
         total = self._total_samples(spec)
         where = f" from {Path(spec.data['csv']).name}" if "csv" in spec.data else ", inline"
-        return _plural(total, "sample") + where
+        return plural(total, "sample") + where
 
     def _put(self, field: QtWidgets.QSpinBox | QtWidgets.QDoubleSpinBox, value: Any) -> None:
         """Show a session value in a number field, remembering the value behind it."""
@@ -840,7 +837,7 @@ class SettingsPanel(Zoomable, QtWidgets.QWidget):
             head = self._describe_own(spec)
         else:
             total = self.n_field.value()
-            head = _plural(total, "sample")
+            head = plural(total, "sample")
         train = _training_count(total, fraction)
         split = "all for training" if train == total else f"{train} training, {total - train} test"
         self.data_description.setText(f"{head} · {split}")
@@ -987,7 +984,7 @@ class SettingsPanel(Zoomable, QtWidgets.QWidget):
         except (InputError, ValueError) as e:
             self._refuse(e)
             return False
-        notes = self._carry_over(old, session)
+        notes = carry_over(old, session)
         self.qt.replace(session)  # reloads the fields through session_replaced
         summary = f"Rebuilt: {sizes_text(spec.sizes)}, {spec.loss}, {self._data_name(spec)}."
         self._show_message(" ".join([summary, *notes]))
@@ -1050,49 +1047,7 @@ class SettingsPanel(Zoomable, QtWidgets.QWidget):
             return f"{data['dataset']} ({args})" if args else str(data["dataset"])
         if "csv" in data:
             return Path(data["csv"]).name
-        return f"inline data ({_plural(len(spec.dataset), 'training sample')})"
-
-    @staticmethod
-    def _carry_over(old: Session, new: Session) -> list[str]:
-        """Put the old session's breakpoints and watches on the new one where they still
-        make sense; the notes on what was dropped and why."""
-        kept, dropped = 0, []
-        for bp in old.breakpoints:
-            if bp.temporary:
-                continue
-            if bp.kind == NONFINITE:
-                # The new session has its own; only whether it is on carries over.
-                for own in new.breakpoints:
-                    if own.kind == NONFINITE:
-                        own.enabled = bp.enabled
-                continue
-            try:
-                new.add_breakpoint(
-                    node=bp.node,
-                    phase=bp.phase,
-                    condition=bp.condition,
-                    hit_count=bp.hit_count,
-                    iteration=bp.iteration,
-                    enabled=bp.enabled,
-                )
-                kept += 1
-            except ValueError as e:
-                dropped.append(f"breakpoint {bp.describe()} ({e})")
-        watches = 0
-        for w in old.watches:
-            try:
-                new.add_watch(w.text, name=w.name)
-                watches += 1
-            except ValueError as e:
-                dropped.append(f"watch {w.name} ({e})")
-        notes = []
-        if kept or watches:
-            notes.append(
-                f"Kept {_plural(kept, 'breakpoint')} and {_plural(watches, 'watch', 'watches')}."
-            )
-        if dropped:
-            notes.append("Dropped " + "; ".join(dropped) + ".")
-        return notes
+        return f"inline data ({plural(len(spec.dataset), 'training sample')})"
 
     # --- messages and marks -----------------------------------------------------------------
 

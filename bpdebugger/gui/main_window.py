@@ -384,6 +384,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._zoom = factor
         self.network_view.set_zoom(factor)
         self.card.set_zoom(factor)
+        self.narration.set_zoom(factor)
         self.breakpoints_panel.set_zoom(factor)
         self.settings_panel.set_zoom(factor)
         for plot in self.plots.values():

@@ -44,6 +44,10 @@ def first_iteration(spec: SessionSpec) -> list[Step]:
     return list(iteration_steps(trainer.net, trainer.optimizer, trainer.batch(1), 1))
 
 
+def numbers(text: str) -> list[float]:
+    return [float(m.replace("−", "-")) for m in re.findall(r"[−-]?\d+\.\d+", text)]
+
+
 def with_sizes(name: str, sizes: list[int]) -> SessionSpec:
     obj = json.loads(demo_path(name).read_text(encoding="utf-8"))
     obj["network"]["sizes"] = sizes
@@ -73,6 +77,17 @@ def test_demo_loads_and_steps_its_first_iteration(name):
     assert s.stop_reason.kind == "step"
 
 
+@pytest.mark.parametrize("name", demo_names())
+def test_every_demo_has_notes_in_each_phase(name):
+    spec = load_demo(name)
+    assert spec.notes, name
+    # The notes are read at every iteration: a note with the numbers of one iteration says so.
+    iteration_bound = [k for k, v in spec.notes.items() if "Iteration 1:" in v]
+    assert iteration_bound in ([], list(spec.notes))
+    phases = {key.split()[0] for key in spec.notes}
+    assert phases == {"forward", "backward", "update"}, name
+
+
 @pytest.mark.parametrize("name", NEW_DEMOS)
 def test_trace_runs_on_the_demo(capsys, name):
     code = main(["trace", "--demo", name, "--iterations", "1", "--format", "json"])
@@ -88,6 +103,26 @@ def test_demos_command_lists_each_demo_with_its_title(capsys):
     listed = {line.split()[0]: line for line in lines}
     for name in demo_names():
         assert demo_title(name) in listed[name]
+
+
+# --- xor -------------------------------------------------------------------------------------
+
+
+def test_xor_a_zero_input_gets_no_first_layer_gradient_as_its_note_says():
+    spec = load_demo("xor")
+    assert (
+        "a weight whose input is 0 in this sample gets no gradient" in spec.notes["backward z[2]"]
+    )
+    trainer = spec.trainer()
+    for k in range(1, 5):  # each of the four points once
+        batch = trainer.batch(k)
+        steps = {
+            (s.phase, s.node): s for s in iteration_steps(trainer.net, trainer.optimizer, batch, k)
+        }
+        dW = steps["backward", "z[2]"].downstream["W[2]"]
+        x = batch.x[:, 0]
+        assert (dW[:, x == 0] == 0).all()
+        assert (dW[:, x != 0] != 0).all()
 
 
 # --- circles: two tanh units cannot enclose the inner circle ----------------------------------
@@ -127,16 +162,56 @@ def test_vanishing_first_layer_gradient_is_over_1000_times_smaller():
     assert norms == sorted(norms)
 
 
+def test_vanishing_output_error_and_shrinking_signal_are_as_the_notes_say():
+    spec = load_demo("vanishing")
+    stop = {(s.phase, s.node): s for s in first_iteration(spec)}
+    y_hat = stop["forward", "a[7]"].output[0]
+    y = stop["forward", "l"].inputs["y"][0]
+    # "ŷ ≈ 0.86 for every sample, so δ[7] = ŷ − y is about 0.86 (y = 0) or −0.14 (y = 1)"
+    y_hat_note, d0, d1 = numbers(spec.notes["backward a[7]"])
+    assert y_hat == pytest.approx(y_hat_note, abs=0.005)
+    delta = stop["backward", "a[7]"].downstream["z[7]"][0]
+    assert delta[y == 0] == pytest.approx(d0, abs=0.005)
+    assert delta[y == 1] == pytest.approx(d1, abs=0.005)
+    # "∂l/∂a[4] is more than 100 times smaller than ∂l/∂a[7]" (batch means, as the card shows)
+    assert "more than 100 times smaller" in spec.notes["backward a[4]"]
+    up = {l: np.linalg.norm(stop["backward", f"a[{l}]"].upstream_mean) for l in range(2, 8)}
+    assert up[7] > 100 * up[4]
+    assert [up[l] for l in range(2, 8)] == sorted(up[l] for l in range(2, 8))
+    # "its change is more than 1000 times smaller"
+    assert "more than 1000 times smaller" in spec.notes["update W[2]"]
+    change = {p: np.linalg.norm(stop["update", p].change) for p in ("W[2]", "W[7]")}
+    assert change["W[7]"] > 1000 * change["W[2]"]
+
+
 # --- diverging --------------------------------------------------------------------------------
 
 
-def test_diverging_stops_on_a_nonfinite_value_at_iteration_153():
+def test_diverging_stops_on_a_nonfinite_value_where_its_note_says():
+    note = load_demo("diverging").notes["update b[2]"]
+    iteration, node = re.search(r"stops at iteration (\d+), at forward (\S+),", note).groups()
+    assert (iteration, node) == ("153", "l")
     s = Session.from_demo("diverging")
     rec = s.continue_(max_iterations=1000)
     assert s.stop_reason.kind == "nonfinite"
-    assert (rec.iteration, rec.phase, rec.node) == (153, "forward", "l")
-    assert "forward l" in s.stop_reason.message
-    assert not np.isfinite(rec.output).all()
+    assert (rec.iteration, rec.phase, rec.node) == (int(iteration), "forward", node)
+    assert f"forward {node}" in s.stop_reason.message
+    # "where the loss has overflowed to inf": inf, not NaN
+    assert "overflowed to inf" in note
+    assert np.isposinf(rec.output).all() and np.isposinf(rec.loss)
+
+
+def test_diverging_first_iteration_overshoots_as_its_note_says():
+    spec = load_demo("diverging")
+    before, after = numbers(spec.notes["update b[2]"])
+    trainer = spec.trainer()
+    batch = trainer.batch(1)
+    steps = list(iteration_steps(trainer.net, trainer.optimizer, batch, 1))
+    error = float(steps[3].output[0, 0] - batch.t[0, 0])  # forward a[3]: ŷ − y
+    assert steps[3].node == "a[3]" and error == pytest.approx(before, abs=5e-5)
+    new_error = float(trainer.net.output(batch.x)[0, 0] - batch.t[0, 0])
+    assert new_error == pytest.approx(after, abs=5e-4)
+    assert abs(new_error) > 5 * abs(error)
 
 
 def test_diverging_loss_grows_before_it_overflows():
@@ -167,6 +242,33 @@ def test_dying_relu_seven_of_eight_units_die_and_get_no_gradient():
     assert dead_units(spec, trainer).tolist() == dead.tolist()
 
 
+def test_dying_relu_no_unit_is_dead_at_the_start_and_one_after_the_first_iteration():
+    spec = load_demo("dying_relu")
+    assert "at the start there are none" in spec.notes["forward a[2]"]
+    assert "1 of the 8 units is 0 on all 200 samples" in spec.notes["update b[2]"]
+    trainer = spec.trainer()
+    assert len(dead_units(spec, trainer)) == 0
+    trainer.train(1, 1)
+    assert len(dead_units(spec, trainer)) == 1
+
+
+def test_dying_relu_dead_units_get_zero_gradient_from_every_sample():
+    spec = load_demo("dying_relu")
+    note = spec.notes["update W[2]"]
+    found = re.search(r"after (\d+) iterations (\d+) of the (\d+) hidden units are dead", note)
+    iterations, count, total = (int(g) for g in found.groups())
+    trainer = trained(spec, iterations)
+    dead = dead_units(spec, trainer)
+    assert len(dead) == count and spec.sizes[1] == total
+    # Per sample, over the whole data set: δ[2] of a dead unit is 0 for each of the 200.
+    x = np.ascontiguousarray(spec.dataset.x.T)
+    p = trainer.net.run(x, trainer.net.loss.targets(spec.dataset.y, 1))
+    assert p.dz[2].shape == (8, 200)
+    assert (p.dz[2][dead] == 0).all()
+    alive = np.setdiff1d(np.arange(8), dead)
+    assert (p.dz[2][alive] != 0).any(axis=1).all()
+
+
 # --- iris -------------------------------------------------------------------------------------
 
 
@@ -175,8 +277,15 @@ def iris_petals() -> tuple[np.ndarray, np.ndarray]:
     return x[:, 2:4], y
 
 
-def numbers(text: str) -> list[float]:
-    return [float(m.replace("−", "-")) for m in re.findall(r"[−-]?\d+\.\d+", text)]
+def test_the_shipped_iris_csv_is_fishers_data():
+    # The copy in resources/ (from ../shared/data/iris.csv): 150 flowers, 50 per species, and
+    # the species' published petal means in cm (length, width).
+    petals, species = iris_petals()
+    assert petals.shape == (150, 2)
+    assert np.bincount(species.astype(int)).tolist() == [50, 50, 50]
+    means = [petals[species == k].mean(axis=0) for k in range(3)]
+    published = [[1.462, 0.246], [4.260, 1.326], [5.552, 2.026]]
+    assert np.allclose(means, published, atol=5e-4)
 
 
 def test_iris_binary_csv_is_the_standardised_versicolor_virginica_cut():

@@ -13,17 +13,16 @@ the local gradient of an activation and ⊙ for the element-wise product.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from bpdebugger.engine.losses import LOSSES as ENGINE_LOSSES
+from bpdebugger.engine.notation import ACTIVATIONS as NOTATION
+from bpdebugger.engine.notation import factor, fmt
 from bpdebugger.engine.session import SessionSpec
 from bpdebugger.engine.trace import Step
-
-MINUS = "\u2212"
 
 # Live numbers are written out for vectors up to this long; longer ones are left to the card.
 MAX_NUMBERS = 4
@@ -68,24 +67,12 @@ def opening(spec: SessionSpec) -> str:
 # --- numbers --------------------------------------------------------------------------------
 
 
-def number(value: float) -> str:
-    """4 significant digits with a true minus, as the card writes them; −0 shows as 0."""
-    v = float(value)
-    if math.isnan(v):
-        return "NaN"
-    if math.isinf(v):
-        return "inf" if v > 0 else f"{MINUS}inf"
-    if v == 0.0:
-        return "0"
-    return f"{v:.4g}".replace("-", MINUS)
-
-
 def vector(values: Sequence[float] | np.ndarray) -> str:
     """ "0.5" for one value, "(0.5, −1)" for a few."""
     flat = np.asarray(values, dtype=np.float64).ravel()
     if flat.size == 1:
-        return number(flat[0])
-    return "(" + ", ".join(number(v) for v in flat) + ")"
+        return fmt(flat[0])
+    return "(" + ", ".join(fmt(v) for v in flat) + ")"
 
 
 def _one_sample(value: object) -> np.ndarray | None:
@@ -117,43 +104,31 @@ def _batch_size(step: Step) -> int:
 
 # --- the activations and losses, in words ---------------------------------------------------
 
-# name → (what a = f(z) does, the symbol of f′, the rule of f′)
-ACTIVATIONS: dict[str, tuple[str, str, str]] = {
+# name → what a = f(z) does, in words (its f′ and the rule of f′ are the notation's)
+ACTIVATIONS: dict[str, str] = {
     "tanh": (
         "tanh squashes each entry into (−1, 1): nearly linear around 0, flat (saturated) "
-        "towards ±1 for large |z|.",
-        "tanh′",
-        "tanh′(z) = 1 − tanh²(z) = 1 − a²",
+        "towards ±1 for large |z|."
     ),
     "sigmoid": (
         "σ(z) = 1 / (1 + e^(−z)) squashes each entry into (0, 1); it is steepest at z = 0, "
-        "where σ′ = 0.25, and flat for large |z|.",
-        "σ′",
-        "σ′(z) = σ(z)·(1 − σ(z)), at most 0.25",
+        "where σ′ = 0.25, and flat for large |z|."
     ),
     "relu": (
         "relu(z) = max(z, 0) passes each positive entry unchanged and sets the others to 0; a "
-        "unit whose z ≤ 0 for every sample outputs only zeros (it is dead).",
-        "relu′",
-        "relu′(z) = 1 where z > 0, else 0",
+        "unit whose z ≤ 0 for every sample outputs only zeros (it is dead)."
     ),
     "leaky_relu": (
         "leaky_relu(z) = z where z > 0, else 0.01·z: like relu, but a negative entry keeps a "
-        "small slope, so a unit never goes completely silent.",
-        "leaky_relu′",
-        "leaky_relu′(z) = 1 where z > 0, else 0.01",
+        "small slope, so a unit never goes completely silent."
     ),
     "identity": (
         "The identity passes z on unchanged: nothing bounds the output, as a regression "
-        "output with squared error needs.",
-        "id′",
-        "id′(z) = 1",
+        "output with squared error needs."
     ),
     "softmax": (
         "softmax sₖ = e^(zₖ) / Σⱼ e^(zⱼ) turns the scores into probabilities that are positive "
-        "and add up to 1 for each sample; each sₖ depends on every zⱼ.",
-        "∂s/∂z",
-        "∂s/∂z = diag(s) − s·sᵀ",
+        "and add up to 1 for each sample; each sₖ depends on every zⱼ."
     ),
 }
 
@@ -235,7 +210,7 @@ def _forward_linear(step: Step) -> str:
 
 def _forward_activation(step: Step, spec: SessionSpec) -> str:
     l = _layer(step.node)
-    what = ACTIVATIONS[step.op][0]
+    what = ACTIVATIONS[step.op]
     f = "σ" if step.op == "sigmoid" else step.op
     text = f"a[{l}] = {f}(z[{l}]). {what}"
     if l == len(spec.sizes):
@@ -261,9 +236,9 @@ def _forward_loss(step: Step) -> str:
     text = f"{name} of ŷ = a[{L}] and the label y: {rule}"
     B = _batch_size(step)
     if B > 1:
-        text += f" The batch loss is the mean of the {B} samples' losses: l = {number(step.loss)}."
+        text += f" The batch loss is the mean of the {B} samples' losses: l = {fmt(step.loss)}."
     else:
-        text += f" For this sample l = {number(step.loss)}."
+        text += f" For this sample l = {fmt(step.loss)}."
     return text
 
 
@@ -292,7 +267,7 @@ def _backward_loss(step: Step, output: str) -> str:
 def _backward_activation(step: Step, loss: str) -> str:
     (zname,) = step.local
     l = _layer(step.node)
-    _, fp, rule = ACTIVATIONS[step.op]
+    fp, rule = NOTATION[step.op].derivative, NOTATION[step.op].rule
     local = np.asarray(step.local[zname])
     down = np.asarray(step.downstream[zname])
     B = _batch_size(step)
@@ -329,7 +304,7 @@ def _backward_activation(step: Step, loss: str) -> str:
     elif (column := _one_sample(local)) is not None:
         text += f" Here {fp}(z[{l}]) = {vector(column)}."
     elif step.op == "sigmoid":
-        text += f" In this batch σ′ is at most {number(local.max())}."
+        text += f" In this batch σ′ is at most {fmt(local.max())}."
     if B > 1:
         text += f" Each of the {B} samples has its own {fp}(z), so the product is per sample."
     return text
@@ -365,7 +340,7 @@ def _backward_linear(step: Step) -> str:
 
 def _update(step: Step, momentum: float) -> str:
     p = step.node
-    eta = number(step.learning_rate or 0.0)
+    eta = fmt(step.learning_rate or 0.0)
     B = _batch_size(step)
     mean = f", ∂l/∂{p} being the mean over the batch of {B}" if B > 1 else ""
     before, change, grad, after = (
@@ -377,20 +352,15 @@ def _update(step: Step, momentum: float) -> str:
     if momentum > 0:
         return (
             f"SGD with momentum, as PyTorch does it: v ← μ·v + ∂l/∂{p}, then {p} ← {p} − η·v, "
-            f"with μ = {number(momentum)} and η = {eta}{mean}. v carries the earlier gradients "
+            f"with μ = {fmt(momentum)} and η = {eta}{mean}. v carries the earlier gradients "
             "along, decaying by μ each iteration, so steady directions speed up and "
             f"oscillations cancel; on the first iteration v = ∂l/∂{p}. The largest change, −η·v, "
-            f"is at entry {where}: {number(before[i])} + {_factor(change[i])} = "
-            f"{number(after[i])}."
+            f"is at entry {where}: {fmt(before[i])} + {factor(change[i])} = "
+            f"{fmt(after[i])}."
         )
     return (
         f"Gradient descent: {p} ← {p} − η·∂l/∂{p} with η = {eta}{mean}: each entry moves "
         f"against its gradient, by η times it; the largest move here is entry {where}: "
-        f"{number(before[i])} − {eta}×{_factor(grad[i])} = {number(after[i])}. The gradients "
+        f"{fmt(before[i])} − {eta}×{factor(grad[i])} = {fmt(after[i])}. The gradients "
         "were all computed before the first update, with the parameters of the forward pass."
     )
-
-
-def _factor(value: float) -> str:
-    text = number(value)
-    return f"({text})" if text.startswith(MINUS) else text

@@ -14,7 +14,6 @@ one sample's values or, for ``sample=None``, the batch mean, and says which.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -22,9 +21,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .network import Array
+from .notation import ACTIVATIONS, LOSS_FORWARD, LOSS_GRADIENT, MINUS, fmt
 from .trace import Step
-
-MINUS = "\u2212"  # the typographic minus, as wide as +
 
 # At most this many per-unit lines in an equation, and products written out per sum;
 # a wide layer's numbers are all in its matrices.
@@ -35,37 +33,6 @@ INLINE_NUMBERS = 16
 # amsmath's bmatrix takes 10 columns unless told otherwise.
 TEX_MATRIX_COLUMNS = 10
 
-# activation → (f, f′) in Unicode and in TeX
-_ACTIVATIONS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
-    "tanh": (("tanh", "tanh′"), (r"\tanh", r"\tanh'")),
-    "sigmoid": (("σ", "σ′"), (r"\sigma", r"\sigma'")),
-    "relu": (("relu", "relu′"), (r"\operatorname{relu}", r"\operatorname{relu}'")),
-    "leaky_relu": (
-        ("leaky_relu", "leaky_relu′"),
-        (r"\operatorname{leaky\_relu}", r"\operatorname{leaky\_relu}'"),
-    ),
-    "identity": (("id", "id′"), (r"\operatorname{id}", r"\operatorname{id}'")),
-    "softmax": (("softmax", "softmax′"), (r"\operatorname{softmax}", r"\operatorname{softmax}'")),
-}
-
-LOSS_FORWARD: dict[str, tuple[str, str]] = {
-    "bce": (
-        "l = −(y log ŷ + (1 − y) log(1 − ŷ))",
-        r"l = -\bigl(y \log \hat{y} + (1 - y) \log(1 - \hat{y})\bigr)",
-    ),
-    "squared_error": ("l = ½·Σₖ (yₖ − ŷₖ)²", r"l = \tfrac{1}{2} \sum_k (y_k - \hat{y}_k)^2"),
-    "cross_entropy": ("l = −Σₖ yₖ log sₖ", r"l = -\sum_k y_k \log s_k"),
-}
-
-LOSS_GRADIENT: dict[str, tuple[str, str]] = {
-    "bce": (
-        "∂l/∂ŷ = −y/ŷ + (1 − y)/(1 − ŷ)",
-        r"\frac{\partial l}{\partial \hat{y}} = -\frac{y}{\hat{y}} + \frac{1 - y}{1 - \hat{y}}",
-    ),
-    "squared_error": ("∂l/∂ŷ = ŷ − y", r"\frac{\partial l}{\partial \hat{y}_k} = \hat{y}_k - y_k"),
-    "cross_entropy": ("∂l/∂sₖ = −yₖ/sₖ", r"\frac{\partial l}{\partial s_k} = -\frac{y_k}{s_k}"),
-}
-
 SHORTCUTS_TEX = {
     "ŷ − y": r"\hat{\mathbf{y}} - \mathbf{y}",
     "s − onehot(y)": r"\mathbf{s} - \operatorname{onehot}(\mathbf{y})",
@@ -75,23 +42,8 @@ SHORTCUTS_TEX = {
 # --- numbers ---------------------------------------------------------------------------------
 
 
-def number(value: float, digits: int = 4, minus: str = MINUS) -> str:
-    """``value`` to ``digits`` significant digits; NaN and ±inf by name.
-
-    −0 is written 0: a zero change written "−0" reads as a sign error to a student.
-    """
-    v = float(value)
-    if math.isnan(v):
-        return "NaN"
-    if math.isinf(v):
-        return "inf" if v > 0 else f"{minus}inf"
-    if v == 0.0:
-        return "0"
-    return f"{v:.{digits}g}".replace("-", minus)
-
-
 def _tex_number(value: float) -> str:
-    text = number(value, minus="-")
+    text = fmt(value, minus="-")
     if text == "NaN":
         return r"\mathrm{NaN}"
     if text.endswith("inf"):
@@ -167,7 +119,7 @@ class Notation:
         return self.pick("…", r"\ldots")
 
     def num(self, value: float) -> str:
-        return _tex_number(value) if self.tex else number(value)
+        return _tex_number(value) if self.tex else fmt(value)
 
     def factor(self, value: float) -> str:
         """A number as a factor of a product: in parentheses when negative."""
@@ -203,10 +155,14 @@ class Notation:
 
     def call(self, op: str, arg: str, prime: bool = False) -> str:
         """f(arg) or f′(arg) for an activation ``op``."""
-        names = _ACTIVATIONS.get(op)
-        if names is None:  # an activation added later still gets its name
+        known = ACTIVATIONS.get(op)
+        if known is None:  # an activation added later still gets its name
             tex = rf"\operatorname{{{tex_escape(op)}}}"
             names = ((op, f"{op}′"), (tex, tex + "'"))
+        else:
+            # f′(z) as a function: softmax's ∂s/∂z is a Jacobian, not written as a call.
+            prime_text = f"{op}′" if op == "softmax" else known.derivative
+            names = ((known.symbol, prime_text), (known.tex_symbol, known.tex_derivative))
         return f"{names[self.tex][prime]}({arg})"
 
     def text(self, words: str) -> str:
@@ -223,7 +179,7 @@ class Notation:
         if self.tex:
             return _bmatrix(m)
         # rows separated by ";" as in MATLAB: [a; b] is a column, [a, b] a row
-        return "[" + "; ".join(", ".join(number(v) for v in row) for row in m) + "]"
+        return "[" + "; ".join(", ".join(fmt(v) for v in row) for row in m) + "]"
 
 
 def as_matrix(values: object) -> Array:
@@ -817,7 +773,7 @@ def stop_markdown(step: Step, sample: int | None = None) -> str:
 
 def _grid(m: Array) -> list[str]:
     """A matrix's rows as "[ 0.1  −2.5 ]", each column right-aligned."""
-    cells = [[number(v) for v in row] for row in m]
+    cells = [[fmt(v) for v in row] for row in m]
     widths = [max(len(row[j]) for row in cells) for j in range(m.shape[1])]
     return [
         "[ " + "  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) + " ]"

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from bpdebugger.debugger import Session
+from bpdebugger.engine.notation import fmt as number
 from bpdebugger.engine.stop_text import (
     Notation,
-    number,
     stop_file_stem,
     stop_latex,
     stop_markdown,

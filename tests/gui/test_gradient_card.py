@@ -249,7 +249,7 @@ def test_forward_stops_show_inputs_operation_and_output(card, xor):
 
     loss = at(steps, "forward", "l")
     card.show_step(loss, checks)
-    assert "l = −(y log ŷ + (1−y) log(1−ŷ))" in card.equation_text()
+    assert "l = −(y log ŷ + (1 − y) log(1 − ŷ))" in card.equation_text()
     assert card.matrix("output").values()[0, 0] == pytest.approx(loss.loss)
     assert fmt(loss.loss) in card.equation_text()
 

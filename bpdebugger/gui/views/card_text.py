@@ -8,29 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from bpdebugger.gui.views.card_matrix import factor, fmt
-
-# name → (f as written, f′ as written, the rule of f′)
-ACTIVATIONS: dict[str, tuple[str, str, str]] = {
-    "tanh": ("tanh", "tanh′", "tanh′(z) = 1 − tanh²(z) = 1 − a²"),
-    "sigmoid": ("σ", "σ′", "σ′(z) = σ(z)·(1 − σ(z))"),
-    "relu": ("relu", "relu′", "relu′(z) = 1 where z > 0, else 0"),
-    "leaky_relu": ("leaky_relu", "leaky_relu′", "leaky_relu′(z) = 1 where z > 0, else 0.01"),
-    "identity": ("id", "id′", "id′(z) = 1"),
-    "softmax": ("softmax", "∂s/∂z", "∂s/∂z = diag(s) − s·sᵀ"),
-}
-
-LOSS_FORWARD: dict[str, str] = {
-    "bce": "l = −(y log ŷ + (1−y) log(1−ŷ))",
-    "squared_error": "l = ½·Σₖ (yₖ − ŷₖ)²",
-    "cross_entropy": "l = −Σₖ yₖ log sₖ",
-}
-
-LOSS_GRADIENT: dict[str, str] = {
-    "bce": "∂l/∂ŷ = −y/ŷ + (1 − y)/(1 − ŷ)",
-    "squared_error": "∂l/∂ŷ = ŷ − y",
-    "cross_entropy": "∂l/∂sₖ = −yₖ/sₖ",
-}
+from bpdebugger.engine.notation import (  # noqa: F401  (the card's formulas, from one place)
+    ACTIVATIONS,
+    LOSS_FORWARD,
+    LOSS_GRADIENT,
+    factor,
+    fmt,
+)
 
 SHORTCUT_WHY: dict[str, str] = {
     "ŷ − y": (

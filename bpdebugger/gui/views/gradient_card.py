@@ -209,7 +209,7 @@ class _ForwardActivationPage(_Page):
         self.matrices["input"].set_data(z, f"z[{l}]", caption=caption)
         self.matrices["output"].set_data(a, f"a[{l}]", caption=caption)
 
-        f = ACTIVATIONS.get(step.op, (step.op, "", ""))[0]
+        f = ACTIVATIONS[step.op].symbol if step.op in ACTIVATIONS else step.op
         if step.op == "softmax":
             lines = [f"a[{l}] = softmax(z[{l}]):  sᵢ = e^zᵢ / Σⱼ e^zⱼ (each column sums to 1)"]
         else:
@@ -262,7 +262,7 @@ class _ForwardLossPage(_Page):
         else:
             self.matrices["output"].set_data(losses[s], "l")
 
-        lines = [LOSS_FORWARD.get(step.op, f"l = {step.op}(ŷ, y)")]
+        lines = [LOSS_FORWARD.get(step.op, (f"l = {step.op}(ŷ, y)",))[0]]
         if batch:
             lines.append(
                 f"batch loss l = mean of the {losses.size} per-sample losses = {fmt(step.loss)}"
@@ -328,7 +328,7 @@ class _BackwardLossPage(_Page):
                 lambda i: f"  unit {i + 1}: {fmt(u)} × {factor(local[i])} = {fmt(down[i])}",
             )
         self.equation.set_text("\n".join(lines))
-        rule = LOSS_GRADIENT.get(step.op, "")
+        rule = LOSS_GRADIENT.get(step.op, ("",))[0]
         self.note.set_text(
             "Backpropagation starts at the loss: ∂l/∂l = 1. The loss node's local gradient is "
             f"{rule}, with ŷ = a[{L}].",
@@ -358,7 +358,10 @@ class _BackwardActivationPage(_Page):
     def render(self, step: Step, sample: int | None, checks: Checks) -> None:
         (zname,) = step.local
         l = layer(step.node)
-        f, fp, rule = ACTIVATIONS.get(step.op, (step.op, f"{step.op}′", ""))
+        known = ACTIVATIONS.get(step.op)
+        f, fp, rule = (
+            (known.symbol, known.derivative, known.rule) if known else (step.op, f"{step.op}′", "")
+        )
         local = np.asarray(step.local[zname])
         up_all = np.asarray(step.upstream)
         down_all = np.asarray(step.downstream[zname])

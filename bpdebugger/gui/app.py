@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
+from importlib import resources
 from pathlib import Path
 
+from .. import __version__
 from ..debugger import Session
 from ..engine.errors import InputError
 
@@ -54,8 +56,34 @@ def display_available() -> bool:
     return any(os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
 
 
+ICON_SIZES = (16, 32, 48, 64, 128, 256)
+
+
+def icon_files() -> dict[int | None, Path]:
+    """The application icon's files: a PNG per size in ICON_SIZES, the SVG under None."""
+    folder = Path(str(resources.files("bpdebugger.resources") / "icons"))
+    files: dict[int | None, Path] = {s: folder / f"{APP_NAME}-{s}.png" for s in ICON_SIZES}
+    files[None] = folder / f"{APP_NAME}.svg"
+    return files
+
+
+def application_icon():  # -> QtGui.QIcon
+    """The icon of the application and its windows: the drawn PNGs at their sizes (sharp
+    where a desktop asks for one of them), the SVG for any other size."""
+    from PySide6 import QtCore, QtGui
+
+    icon = QtGui.QIcon()
+    for size, path in icon_files().items():
+        if size is None:
+            icon.addFile(str(path))
+        else:
+            icon.addFile(str(path), QtCore.QSize(size, size))
+    return icon
+
+
 def application(argv: list[str] | None = None):  # -> QtWidgets.QApplication
-    """The one QApplication of the process, named for QSettings."""
+    """The one QApplication of the process, named for QSettings, with its icon; the
+    desktop file name ties its windows to resources/bpdebugger.desktop."""
     from PySide6 import QtGui, QtWidgets
 
     app = QtWidgets.QApplication.instance()
@@ -64,6 +92,8 @@ def application(argv: list[str] | None = None):  # -> QtWidgets.QApplication
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(ORGANISATION)
     app.setApplicationDisplayName("bpdebugger")
+    app.setApplicationVersion(__version__)
+    app.setWindowIcon(application_icon())
     QtGui.QGuiApplication.setDesktopFileName(APP_NAME)
     return app
 
@@ -88,6 +118,8 @@ def run_window(session: Session) -> int:
 
     window = MainWindow(session)
     window.show()
+    # The file's view and the recovery question come after the window's remembered layout.
+    window.documents.start()
     return app.exec()
 
 

@@ -27,9 +27,9 @@ from .. import theme
 from ..qt_session import QtSession
 from . import plot_svg  # noqa: F401  (SVG export of closed paths: see plot_svg)
 
-BACKGROUND = "#FFFFFF"
-AXIS_PEN = "#5A5A5A"
-TEXT = "#222222"
+# The light scheme's paper, for plots made before a palette change; restyle() paints every
+# plot in the theme's own (InputPlot does at construction and at each palette change).
+BACKGROUND = theme.LIGHT.paper.name()
 POINT_OUTLINE = "#FFFFFF"
 MESH = QtGui.QColor(110, 110, 110, 150)
 
@@ -106,18 +106,46 @@ def set_curve(item: pg.PlotCurveItem, x: Array, y: Array) -> None:
         item.setData(np.empty(0), np.empty(0))
 
 
+def style_axis(axis: pg.AxisItem) -> None:
+    """An axis in the theme's ink, its line as thick as the theme's strokes."""
+    colours = theme.scheme()
+    line = pg.mkPen(colours.outline, width=colours.line_width)
+    line.setCapStyle(QtCore.Qt.PenCapStyle.FlatCap)  # the axes draw the grid: fast strokes
+    axis.setPen(line)
+    axis.setTextPen(colours.ink)
+
+
 def style_plot(plot: pg.PlotItem) -> None:
-    """Dark axes and text on the white background the network view uses."""
+    """Axes and text in the ink of the background the network view uses."""
     for name in ("left", "bottom", "right", "top"):
-        axis = plot.getAxis(name)
-        axis.setPen(AXIS_PEN)
-        axis.setTextPen(TEXT)
+        style_axis(plot.getAxis(name))
 
 
 def make_plot_widget() -> pg.PlotWidget:
-    widget = pg.PlotWidget(background=BACKGROUND)
+    widget = pg.PlotWidget(background=theme.scheme().paper)
     style_plot(widget.getPlotItem())
     return widget
+
+
+def restyle(widget: QtWidgets.QWidget) -> None:
+    """Paint the pyqtgraph views inside ``widget`` in the theme's colours (after a palette
+    change): backgrounds, axes, titles and legends; the data keep theirs."""
+    colours = theme.scheme()
+    ink = colours.ink.name()
+    for view in widget.findChildren(pg.GraphicsView):
+        view.setBackground(colours.paper)
+        for item in view.scene().items():
+            if isinstance(item, pg.AxisItem):
+                style_axis(item)
+                if item.label.isVisible():
+                    style = {**item.labelStyle, "color": ink}
+                    item.setLabel(item.labelText, item.labelUnits, item.labelUnitPrefix, **style)
+            elif isinstance(item, pg.LabelItem):
+                item.setText(item.text, color=ink)
+            elif isinstance(item, pg.LegendItem):
+                item.setLabelTextColor(colours.ink)
+            elif isinstance(item, pg.ViewBox) and item.background.isVisible():
+                item.setBackgroundColor(colours.paper)
 
 
 def note_label(centred: bool = False) -> QtWidgets.QLabel:
@@ -150,12 +178,13 @@ def point_size(font: QtGui.QFont) -> float:
 def zoom_plot(plot: pg.PlotItem, font: QtGui.QFont, labels: dict[str, str], title: str) -> None:
     """Tick font, axis labels and title of ``plot`` in ``font``."""
     size = f"{point_size(font):.1f}pt"
+    ink = theme.scheme().ink.name()
     for name in ("left", "bottom", "right", "top"):
         axis = plot.getAxis(name)
         axis.setTickFont(font)
         if name in labels:
-            axis.setLabel(labels[name], color=TEXT, **{"font-size": size})
-    plot.setTitle(title or None, color=TEXT, size=f"{point_size(font) * 1.1:.1f}pt")
+            axis.setLabel(labels[name], color=ink, **{"font-size": size})
+    plot.setTitle(title or None, color=ink, size=f"{point_size(font) * 1.1:.1f}pt")
 
 
 def export_scene(scene: QtWidgets.QGraphicsScene, path: str | Path) -> None:
@@ -226,6 +255,7 @@ class InputPlot(OnScreen, QtWidgets.QWidget):
         qt.step_taken.connect(self._on_step_taken)
         qt.session_replaced.connect(self._on_session_replaced)
         self._on_session_replaced(qt.session)
+        restyle(self)  # the theme's colours from the start (the system may be dark)
 
     # --- keeping in step ----------------------------------------------------------------
 
@@ -276,6 +306,12 @@ class InputPlot(OnScreen, QtWidgets.QWidget):
     def showEvent(self, event: QtGui.QShowEvent) -> None:
         super().showEvent(event)
         self._catch_up()
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:
+        # The theme follows the application's palette (system scheme, choice, lecture mode).
+        if event.type() == QtCore.QEvent.Type.PaletteChange:
+            restyle(self)
+        super().changeEvent(event)
 
     def _catch_up(self) -> None:
         if self._stale:

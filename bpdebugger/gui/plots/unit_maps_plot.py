@@ -23,9 +23,7 @@ from .. import theme
 from ..qt_session import QtSession
 from .boundary_plot import ring_items
 from .plot_base import (
-    BACKGROUND,
     POINT_OUTLINE,
-    TEXT,
     InputPlot,
     all_inputs,
     class_colours,
@@ -85,7 +83,7 @@ class UnitMapsPlot(InputPlot):
     def __init__(self, qt: QtSession, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(qt, parent)
         self.thumbs = pg.GraphicsLayoutWidget()
-        self.thumbs.setBackground(BACKGROUND)
+        self.thumbs.setBackground(theme.scheme().paper)
         self.thumbs.ci.setSpacing(4)
         self.large = make_plot_widget()
         self.large_plot: pg.PlotItem = self.large.getPlotItem()
@@ -158,12 +156,18 @@ class UnitMapsPlot(InputPlot):
             activation = spec.activations[l - 2]
             cols = max(1, math.ceil(math.sqrt(n)))
             rows = math.ceil(n / cols)
-            layout.addLabel(f"a[{l}]  ({activation})", row=row, col=0, colspan=cols, color=TEXT)
+            layout.addLabel(
+                f"a[{l}]  ({activation})",
+                row=row,
+                col=0,
+                colspan=cols,
+                color=theme.scheme().ink.name(),
+            )
             row += 1
             images = []
             for i in range(n):
                 view = pg.ViewBox(lockAspect=False, enableMouse=False, defaultPadding=0.0)
-                view.setBackgroundColor(BACKGROUND)
+                view.setBackgroundColor(theme.scheme().paper)
                 layout.addItem(view, row=row + i // cols, col=i % cols)
                 image = pg.ImageItem(axisOrder="row-major")
                 view.addItem(image)
@@ -179,7 +183,10 @@ class UnitMapsPlot(InputPlot):
                     points.setZValue(10)
                     view.addItem(points)
                 title = pg.TextItem(
-                    f"a[{l}]{subscript(i + 1)}", color=TEXT, fill=pg.mkBrush(255, 255, 255, 190)
+                    # dark text on its own white label, whatever the theme
+                    f"a[{l}]{subscript(i + 1)}",
+                    color=theme.LIGHT.ink,
+                    fill=pg.mkBrush(255, 255, 255, 190),
                 )
                 title.setZValue(20)
                 view.addItem(title, ignoreBounds=True)
@@ -293,4 +300,4 @@ class UnitMapsPlot(InputPlot):
         size = f"{point_size(font):.1f}pt"
         for item in self.thumbs.ci.items:
             if isinstance(item, pg.LabelItem):
-                item.setText(item.text, size=size, color=TEXT)
+                item.setText(item.text, size=size, color=theme.scheme().ink.name())

@@ -17,7 +17,13 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from bpdebugger.engine import gradcheck
 from bpdebugger.engine.gradcheck import Check
-from bpdebugger.gui.theme import GRADE_COLOURS, diverging_colour, scaled_font, text_colour_on
+from bpdebugger.gui.theme import (
+    GRADE_COLOURS,
+    diverging_colour,
+    scaled_font,
+    scheme,
+    text_colour_on,
+)
 
 Array = npt.NDArray[np.float64]
 
@@ -28,11 +34,6 @@ MINUS = "\u2212"  # the typographic minus: same width as +, unlike the hyphen
 # picture instead of pushing the card a thousand pixels wide.
 MAX_TEXT_COLUMNS = 8
 MAX_TEXT_ROWS = 16
-
-FADED_BACKGROUND = QtGui.QColor("#F3F3F3")
-FADED_TEXT = QtGui.QColor("#B8B8B8")
-GRID_PEN = QtGui.QColor("#C8C8C8")
-MUTED_TEXT = QtGui.QColor("#6E6E6E")
 
 # Cell numbers and the small print (shape, caption, labels) relative to the symbol's font:
 # slightly smaller numbers let three 2×2 matrices sit side by side in a 420 px card.
@@ -308,7 +309,7 @@ class MatrixWidget(QtWidgets.QWidget):
     def cell_colour(self, i: int, j: int) -> QtGui.QColor:
         """The background of cell (i, j) as drawn (faded cells are pale)."""
         if self._faded[i, j]:
-            return QtGui.QColor(FADED_BACKGROUND)
+            return QtGui.QColor(scheme().faint)
         return QtGui.QColor(self._cell_bg[i][j])
 
     @property
@@ -463,6 +464,7 @@ class MatrixWidget(QtWidgets.QWidget):
     def _paint(self, p: QtGui.QPainter) -> None:
         f = self._fonts()
         text = self.palette().color(QtGui.QPalette.ColorRole.WindowText)
+        colours = scheme()  # faded cells, the grid and the small print follow the theme
         rows, cols = self._values.shape
         cw, ch = self._cell
         center = QtCore.Qt.AlignmentFlag.AlignCenter
@@ -479,7 +481,7 @@ class MatrixWidget(QtWidgets.QWidget):
             p.drawText(QtCore.QRect(0, mid - line // 2, op_w, line), center, self.operator)
 
         p.setFont(f.small_font)
-        p.setPen(MUTED_TEXT)
+        p.setPen(colours.outline)
         for j, label in enumerate(self._col_labels[:cols]):
             r = self._rects[0][j]
             p.drawText(QtCore.QRect(r.x(), self._grid_top - small_h, cw, small_h), center, label)
@@ -492,11 +494,11 @@ class MatrixWidget(QtWidgets.QWidget):
 
         if rows and cols:
             # hairlines: the grid colour shows between cells filled one pixel short
-            p.fillRect(self._grid_rect, GRID_PEN)
+            p.fillRect(self._grid_rect, colours.rule)
             for i in range(rows):
                 faded, bgs = self._faded[i], self._cell_bg[i]
                 for j, r in enumerate(self._rects[i]):
-                    p.fillRect(r.adjusted(0, 0, -1, -1), FADED_BACKGROUND if faded[j] else bgs[j])
+                    p.fillRect(r.adjusted(0, 0, -1, -1), colours.faint if faded[j] else bgs[j])
             # matrix brackets as thin bars
             g, b = self._grid_rect, self._bracket
             x0, x1 = g.x() - b - 1, g.right() + 2
@@ -514,7 +516,7 @@ class MatrixWidget(QtWidgets.QWidget):
             for i in range(rows):
                 faded, fgs, texts = self._faded[i], self._cell_fg[i], self._texts[i]
                 for j, (x, y) in enumerate(self._text_pos[i]):
-                    p.setPen(FADED_TEXT if faded[j] else fgs[j])
+                    p.setPen(colours.rule if faded[j] else fgs[j])
                     p.drawText(x, y, texts[j])
             for j, (x, y) in enumerate(self._footer_pos):
                 p.setPen(self._footer_fg[j])
@@ -522,7 +524,7 @@ class MatrixWidget(QtWidgets.QWidget):
 
         # shape and caption under the grid
         p.setFont(f.small_font)
-        p.setPen(MUTED_TEXT)
+        p.setPen(colours.outline)
         y = self._shape_y
         p.drawText(op_w, y + f.small.ascent(), self.shape_text)
         if self.caption:

@@ -6,8 +6,7 @@ import math
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from bpdebugger.gui.theme import PHASE_COLOURS, text_colour_on
-from bpdebugger.gui.views.card_matrix import MUTED_TEXT
+from bpdebugger.gui.theme import PHASE_COLOURS, scheme, text_colour_on
 
 
 class StopHeader(QtWidgets.QWidget):
@@ -115,7 +114,7 @@ class StopHeader(QtWidgets.QWidget):
             )
             bold = self._bold()
             if self._phase:
-                colour = PHASE_COLOURS.get(self._phase, MUTED_TEXT)
+                colour = PHASE_COLOURS.get(self._phase, scheme().outline)
                 p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
                 p.setPen(QtCore.Qt.PenStyle.NoPen)
                 p.setBrush(colour)
@@ -127,7 +126,7 @@ class StopHeader(QtWidgets.QWidget):
             p.setPen(self.palette().color(QtGui.QPalette.ColorRole.WindowText))
             p.drawText(title, wrap, self._rest)
             p.setFont(self.font())
-            p.setPen(MUTED_TEXT)
+            p.setPen(scheme().outline)
             p.drawText(detail, wrap, self._detail)
         finally:
             p.end()
@@ -247,7 +246,7 @@ class TextBlock(QtWidgets.QWidget):
             self._lines = (width, layouts)
         p = QtGui.QPainter(self)
         try:
-            colour = MUTED_TEXT if self._muted else None
+            colour = scheme().outline if self._muted else None
             p.setPen(colour or self.palette().color(QtGui.QPalette.ColorRole.WindowText))
             for layout in self._lines[1]:
                 layout.draw(p, QtCore.QPointF(0.0, 0.0))

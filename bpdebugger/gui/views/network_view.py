@@ -60,26 +60,7 @@ Qt = QtCore.Qt
 # Widest strings a short number can take (fmt_short); the neurons are sized to hold them.
 _WIDE_NUMBERS = ("−0.00", "−12.3", "−4e−3", "−888", "−1e12")
 
-_INK = QtGui.QColor("#1A1A1A")
-_OUTLINE = QtGui.QColor("#5A5A5A")
-_QUIET = QtGui.QColor("#8C8C8C")  # links, footers: present but not competing with data
 _NOT_FINITE = QtGui.QColor("#7F7F7F")
-_ZERO = QtGui.QColor("#BDBDBD")
-
-
-def _mix(colour: QtGui.QColor, into: QtGui.QColor, amount: float) -> QtGui.QColor:
-    """``amount`` of ``colour`` over ``into``: pale tints that stay on-hue when projected."""
-    return QtGui.QColor.fromRgbF(
-        colour.redF() * amount + into.redF() * (1 - amount),
-        colour.greenF() * amount + into.greenF() * (1 - amount),
-        colour.blueF() * amount + into.blueF() * (1 - amount),
-    )
-
-
-_WHITE = QtGui.QColor("#FFFFFF")
-_VALUE_FILL = _mix(theme.FORWARD, _WHITE, 0.22)  # a computed value: pale green
-_GRAD_FILL = _mix(theme.BACKWARD, _WHITE, 0.28)  # a known gradient: pale orange
-_GRAD_INK = theme.BACKWARD.darker(230)  # orange-brown text that still reads at 9 px
 
 # Stroke widths are in "design pixels" (the size at a 12 px font), multiplied by the
 # font scale so strokes grow with the zoom like everything else. Edge widths go from a
@@ -155,7 +136,6 @@ class NetworkView(QtWidgets.QGraphicsView):
         # No BSP index: the whole scene is painted every time, and re-centred texts
         # would otherwise cost an index update each.
         scene.setItemIndexMethod(QtWidgets.QGraphicsScene.ItemIndexMethod.NoIndex)
-        scene.setBackgroundBrush(QtGui.QBrush(_WHITE))
         self.setScene(scene)
         self.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
         self.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing, True)
@@ -177,6 +157,7 @@ class NetworkView(QtWidgets.QGraphicsView):
         self._editing: tuple[str, tuple[int, ...]] | None = None
 
         self._zoom = 1.0
+        self._scheme = theme.scheme()  # the colours the scene is drawn in (see _rebuild)
         self._show_z = False
         self._sample: int | None = None
         self._sizes: tuple[int, ...] = ()
@@ -421,6 +402,13 @@ class NetworkView(QtWidgets.QGraphicsView):
 
     # ------------------------------------------------------------------ Qt events
 
+    def changeEvent(self, event: QtCore.QEvent) -> None:
+        # The scene's colours follow the theme, which follows the application's palette
+        # (the system's light or dark scheme, the user's choice, lecture mode's contrast).
+        if event.type() == QtCore.QEvent.Type.PaletteChange:
+            self._rebuild()
+        super().changeEvent(event)
+
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         super().resizeEvent(event)
         self._fit()
@@ -548,8 +536,10 @@ class NetworkView(QtWidgets.QGraphicsView):
     def _rebuild(self) -> None:
         """Recreate every item for the current architecture, zoom and z toggle."""
         self._editor.hide()
+        self._scheme = theme.scheme()
         scene = self.scene()
         scene.clear()
+        scene.setBackgroundBrush(QtGui.QBrush(self._scheme.paper))
         self._reset_items()
         if not self._sizes:
             return
@@ -596,7 +586,7 @@ class NetworkView(QtWidgets.QGraphicsView):
         key = (colour.rgba(), width, style)
         pen = self._strokes.get(key)
         if pen is None:
-            pen = QtGui.QPen(colour, width * self._k, style)
+            pen = QtGui.QPen(colour, width * self._k * self._scheme.line_width, style)
             pen.setCapStyle(Qt.PenCapStyle.FlatCap)
             self._strokes[key] = pen
         return pen
@@ -608,14 +598,14 @@ class NetworkView(QtWidgets.QGraphicsView):
             if colour_bin == -2:
                 colour = _NOT_FINITE
             elif colour_bin == -1:
-                colour = _ZERO
+                colour = self._scheme.rule
             else:
                 colour = theme.diverging_colour(colour_bin / _COLOUR_STEPS - 1.0, 1.0)
-            colour = _mix(colour, _WHITE, _DENSITY_LIGHTEN[density])
+            colour = theme.mix(colour, self._scheme.paper, _DENSITY_LIGHTEN[density])
             widest = _DENSITY_WIDTH[density]
             width = _WIDTH_MIN + (widest - _WIDTH_MIN) * width_bin / _WIDTH_STEPS
             style = Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine
-            pen = QtGui.QPen(colour, width * self._k, style)
+            pen = QtGui.QPen(colour, width * self._k * self._scheme.line_width, style)
             pen.setCapStyle(Qt.PenCapStyle.FlatCap)
             self._pens[key] = pen
         return pen
@@ -648,14 +638,14 @@ class NetworkView(QtWidgets.QGraphicsView):
                 y = lay.y(l, i)
                 self._line(
                     (lay.xz[l] + lay.wz / 2, y, lay.xa[l] - lay.R, y),
-                    self._stroke(_OUTLINE, 1.4),
+                    self._stroke(self._scheme.outline, 1.4),
                     -5.0,
                     link_path,
                 )
             self._halos[f"a[{l}]"] = self._halo(link_path)
         loss_path: list[QtCore.QLineF] = []
         for i in range(lay.sizes[-1]):
-            self._line(lay.loss_segment(i), self._stroke(_QUIET, 1.4), -8.0, loss_path)
+            self._line(lay.loss_segment(i), self._stroke(self._scheme.quiet, 1.4), -8.0, loss_path)
         self._halos["l"] = self._halo(loss_path)
 
     def _line(
@@ -681,10 +671,10 @@ class NetworkView(QtWidgets.QGraphicsView):
 
     def _build_units(self, lay: Layout, fonts: dict[str, QtGui.QFont]) -> None:
         scene = self.scene()
-        normal = self._stroke(_OUTLINE, 1.3)
-        blank = QtGui.QBrush(_WHITE)
+        normal = self._stroke(self._scheme.outline, 1.3)
+        blank = QtGui.QBrush(self._scheme.paper)
         chip_pen = self._stroke(theme.BACKWARD, 1.2)
-        chip_brush = QtGui.QBrush(_GRAD_FILL)
+        chip_brush = QtGui.QBrush(self._scheme.gradient_fill)
         for l in range(1, lay.L + 1):
             for i in range(lay.sizes[l - 1]):
                 y = lay.y(l, i)
@@ -701,7 +691,7 @@ class NetworkView(QtWidgets.QGraphicsView):
                 )
                 if l == 1:
                     label = scene.addSimpleText(f"x{subscript(i)}", fonts["label"])
-                    label.setBrush(_INK)
+                    label.setBrush(self._scheme.ink)
                     r = label.boundingRect()
                     label.setPos(lay.xa[1] - lay.R - 0.3 * lay.f - r.width(), y - r.height() / 2)
                     label.setTransformOriginPoint(r.width(), r.height() / 2)  # grows leftwards
@@ -723,17 +713,17 @@ class NetworkView(QtWidgets.QGraphicsView):
                     lay.xb(l) - lay.hb / 2, lay.y_bias - lay.hb / 2, lay.hb, lay.hb
                 )
                 square.setPen(normal)
-                square.setBrush(QtGui.QBrush(QtGui.QColor("#F2F2F2")))
+                square.setBrush(QtGui.QBrush(self._scheme.faint))
                 scene.addItem(square)
                 self._bias_nodes[f"b[{l}]"] = square
                 one = scene.addSimpleText("+1", fonts["small"])
-                one.setBrush(_INK)
+                one.setBrush(self._scheme.ink)
                 _centre(one, lay.xb(l), lay.y_bias)
                 one.setZValue(1.0)
 
     def _add_value_text(self, name: str, i: int, x: float, y: float, font: QtGui.QFont) -> None:
         text = self.scene().addSimpleText("", font)
-        text.setBrush(_INK)
+        text.setBrush(self._scheme.ink)
         text.setZValue(1.0)
         self._texts[(name, i)] = text
         self._text_centres[(name, i)] = (x, y)
@@ -760,7 +750,7 @@ class NetworkView(QtWidgets.QGraphicsView):
         self.scene().addItem(chip)
         text = QtWidgets.QGraphicsSimpleTextItem("", chip)
         text.setFont(fonts["chip"])
-        text.setBrush(_GRAD_INK)
+        text.setBrush(self._scheme.gradient_ink)
         self._chip_centres[(name, i)] = (cx, cy)
         self._chips[(name, i)] = (chip, text)
         self._number_items.append(text)
@@ -769,18 +759,18 @@ class NetworkView(QtWidgets.QGraphicsView):
     def _build_loss(self, lay: Layout, fonts: dict[str, QtGui.QFont]) -> None:
         scene = self.scene()
         box = QtWidgets.QGraphicsPathItem(_rounded(lay.loss_x, 0.0, lay.wl, lay.hl, 0.35 * lay.f))
-        box.setPen(self._stroke(_OUTLINE, 1.3))
-        box.setBrush(QtGui.QBrush(_WHITE))
+        box.setPen(self._stroke(self._scheme.outline, 1.3))
+        box.setBrush(QtGui.QBrush(self._scheme.paper))
         scene.addItem(box)
         self._loss_box = box
         self._elements[("l", 0)] = box
         text = scene.addSimpleText("·", fonts["loss"])
-        text.setBrush(_INK)
+        text.setBrush(self._scheme.ink)
         text.setZValue(1.0)
         _centre(text, lay.loss_x, 0.0)
         self._loss_text = text
         target = scene.addSimpleText("", fonts["small"])
-        target.setBrush(_INK)
+        target.setBrush(self._scheme.ink)
         _centre(target, lay.loss_x, lay.hl / 2 + 0.8 * lay.f)
         self._target_text = target
 
@@ -795,7 +785,7 @@ class NetworkView(QtWidgets.QGraphicsView):
         dot = 0.32 * lay.f
         for name, x in heads:
             item = scene.addSimpleText(name, fonts["header"])
-            item.setBrush(_INK if name != "x" else _QUIET)
+            item.setBrush(self._scheme.ink if name != "x" else self._scheme.quiet)
             _centre(item, x, yh)
             r = item.boundingRect()
             item.setTransformOriginPoint(r.center())
@@ -823,7 +813,7 @@ class NetworkView(QtWidgets.QGraphicsView):
         footers.append((self._loss, lay.loss_x))
         for text, x in footers:
             item = scene.addSimpleText(text, fonts["small"])
-            item.setBrush(_QUIET)
+            item.setBrush(self._scheme.quiet)
             _centre(item, x, lay.y_footer)
             item.setTransformOriginPoint(item.boundingRect().center())
             self._labels.append(item)
@@ -859,16 +849,21 @@ class NetworkView(QtWidgets.QGraphicsView):
         x, y, f = lay.left, lay.y_legend, lay.f
         swatch = 0.9 * f
         entries: list[tuple[str, str, object]] = [
-            ("fill", "value", _VALUE_FILL),
-            ("fill", "gradient ∂l/∂·", _GRAD_FILL),
+            ("fill", "value", self._scheme.value_fill),
+            ("fill", "gradient ∂l/∂·", self._scheme.gradient_fill),
             ("line", "weight < 0", theme.diverging_colour(-1.0, 1.0)),
             ("line", "weight > 0", theme.diverging_colour(1.0, 1.0)),
-            ("dash", "bias", _QUIET),
+            ("dash", "bias", self._scheme.quiet),
         ]
         for kind, label, colour in entries:
             assert isinstance(colour, QtGui.QColor)
             if kind == "fill":
-                pen = self._stroke(theme.BACKWARD if colour == _GRAD_FILL else _OUTLINE, 1.2)
+                pen = self._stroke(
+                    theme.BACKWARD
+                    if colour == self._scheme.gradient_fill
+                    else self._scheme.outline,
+                    1.2,
+                )
                 swatch_item = QtWidgets.QGraphicsEllipseItem(x, y - swatch / 2, swatch, swatch)
                 swatch_item.setPen(pen)
                 swatch_item.setBrush(QtGui.QBrush(colour))
@@ -883,7 +878,7 @@ class NetworkView(QtWidgets.QGraphicsView):
                 x += 1.8 * f
             text = QtWidgets.QGraphicsSimpleTextItem(label)
             text.setFont(font)
-            text.setBrush(_QUIET)
+            text.setBrush(self._scheme.quiet)
             add(text)
             text.setPos(x + 0.35 * f, y - fm.height() / 2)
             x += 0.35 * f + fm.horizontalAdvance(label) + 1.2 * f
@@ -903,7 +898,9 @@ class NetworkView(QtWidgets.QGraphicsView):
 
     def _set_fill(self, key: tuple[str, int], known: bool) -> None:
         if self._shown_fill.get(key) != known:
-            self._elements[key].setBrush(QtGui.QBrush(_VALUE_FILL if known else _WHITE))
+            self._elements[key].setBrush(
+                QtGui.QBrush(self._scheme.value_fill if known else self._scheme.paper)
+            )
             self._shown_fill[key] = known
 
     def _update_values(self, reader: SnapshotReader) -> None:
@@ -991,7 +988,9 @@ class NetworkView(QtWidgets.QGraphicsView):
         if self._loss_box is not None:
             known = loss is not None
             if self._shown_fill.get(("l", 0)) != known:
-                self._loss_box.setBrush(QtGui.QBrush(_VALUE_FILL if known else _WHITE))
+                self._loss_box.setBrush(
+                    QtGui.QBrush(self._scheme.value_fill if known else self._scheme.paper)
+                )
                 self._shown_fill[("l", 0)] = known
         target = target_text(reader)
         if self._target_text.text() != target:
@@ -1004,7 +1003,7 @@ class NetworkView(QtWidgets.QGraphicsView):
             item.setPen(pen)
         self._restore.clear()
         for header in self._restore_headers:
-            header.setBrush(_INK)
+            header.setBrush(self._scheme.ink)
         self._restore_headers.clear()
         for halo in self._halos.values():
             halo.setVisible(False)
@@ -1029,7 +1028,7 @@ class NetworkView(QtWidgets.QGraphicsView):
             item = self._halos.get(name)
             if item is not None:
                 density = self._density.get(name, 0)
-                halo_colour = _mix(colour, _WHITE, _DENSITY_HALO_TINT[density])
+                halo_colour = theme.mix(colour, self._scheme.paper, _DENSITY_HALO_TINT[density])
                 item.setPen(self._stroke(halo_colour, _DENSITY_HALO[density]))
                 self._halo_colours[name] = colour
                 item.setVisible(True)
@@ -1072,7 +1071,7 @@ class NetworkView(QtWidgets.QGraphicsView):
             return
         banner.setText(text)
         step = self._snap.step if self._snap is not None else None
-        banner.setBrush(theme.PHASE_COLOURS[step.phase] if step is not None else _QUIET)
+        banner.setBrush(theme.PHASE_COLOURS[step.phase] if step is not None else self._scheme.quiet)
         self._scale_banner()
 
     def _scale_banner(self) -> None:

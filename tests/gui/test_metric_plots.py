@@ -8,10 +8,21 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from PySide6 import QtWidgets
 
 from bpdebugger.debugger import Session
 from bpdebugger.engine.session import parse_session
-from bpdebugger.gui.plots.loss_plot import HUGE, LossPlot, decimate, plottable
+from bpdebugger.gui.plots.loss_plot import (
+    FEWEST_ITERATIONS,
+    HUGE,
+    ROUND_MANTISSAS,
+    LossPlot,
+    decimate,
+    plottable,
+    snapped_range,
+)
 from bpdebugger.gui.plots.norms_plot import NormsPlot
 from bpdebugger.gui.qt_session import QtSession
 from bpdebugger.gui.views.network_text import fmt_long
@@ -370,3 +381,48 @@ def test_plottable_leaves_out_what_a_scale_cannot_show():
     np.testing.assert_array_equal(plottable(x, extreme, log=False)[0], [0.0, 1.0, 3.0])
     clean = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
     assert plottable(x, clean, log=True)[1] is clean  # no copy in the usual case
+
+
+@given(
+    st.floats(1.0, 1e7),
+    st.floats(1.0, 1e7),
+    st.floats(-1e250, 1e250),
+    st.floats(0.0, 1e250),
+    st.booleans(),
+)
+def test_the_snapped_range_holds_the_data_and_ends_at_round_values(x0, dx, y0, dy, log_x):
+    x = (np.log10(x0), np.log10(x0 + dx)) if log_x else (x0, x0 + dx)
+    (x_low, x_high), (y_low, y_high) = snapped_range(x, (y0, y0 + dy), log_x)
+    assert x_low == x[0] and x_high >= x[1] and y_low <= y0 and y_high >= y0 + dy
+    assert y_high > y_low
+    if not log_x:
+        mantissa = x_high / 10.0 ** np.floor(np.log10(x_high))
+        assert x_high == x0 + FEWEST_ITERATIONS or np.isclose(mantissa, ROUND_MANTISSAS).any()
+        assert x_high <= max(1.5 * (x0 + dx), x0 + FEWEST_ITERATIONS) * (1 + 1e-9)
+
+
+def test_stepping_iteration_after_iteration_rarely_changes_the_loss_plots_range(qtbot):
+    """Every change of a metric plot's range regenerates all its axes and grid lines: the
+    range moves in round steps, not with every new iteration, and shows all the data."""
+    from bpdebugger.gui.main_window import MainWindow
+
+    window = MainWindow(Session.from_demo("xor"), remember_layout=False)
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    plot = window.plots["loss"]
+    changes = []
+    plot.plot_item.vb.sigRangeChanged.connect(lambda *_: changes.append(1))
+    for _ in range(100):
+        window.session.step_out()  # forward, backward, update: one iteration a round
+        window.session.step_out()
+        window.session.step_out()
+        window.qt.step_into()  # through the window: the plots refresh as after a click
+        QtWidgets.QApplication.processEvents()
+        plot.grab()  # paint: pyqtgraph settles its autorange before a paint
+        (x_low, x_high), (y_low, y_high) = plot.plot_item.vb.viewRange()
+        x, y = plot.iteration_curve.getData()
+        assert x_low <= x.min() and x.max() <= x_high
+        assert y_low <= y.min() and y.max() <= y_high
+    assert window.session.position[0] == 101
+    assert len(changes) < 25  # about one per round x value and a few for y; not 100

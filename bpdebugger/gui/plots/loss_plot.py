@@ -39,7 +39,7 @@ from ...engine.network import Array
 from .. import theme
 from ..qt_session import QtSession
 from ..views.network_text import fmt_long
-from .plot_base import OnScreen, export_scene, point_size
+from .plot_base import OnScreen, export_scene, point_size, restyle, style_axis
 
 # Okabe & Ito's palette: told apart by colour-blind viewers and on a washed-out projector.
 # (Yellow, last, is kept for the ninth curve on; on white it is pale.)
@@ -55,8 +55,6 @@ OKABE_ITO = (
 )
 TRAIN = QtGui.QColor(OKABE_ITO[0])
 TEST = QtGui.QColor(OKABE_ITO[1])
-MARKER = QtGui.QColor("#555555")
-_AXIS = QtGui.QColor("#333333")
 GRID_Z = -200  # the axes, which draw the grid, below the ViewBox's −100
 # The largest magnitude drawn (and on a log scale the smallest, 1/HUGE): two padded
 # spans of 10^±250 stay well inside float64's 1e308.
@@ -152,7 +150,7 @@ def decimate(
 
 
 class PlotAxis(pg.AxisItem):
-    """An axis drawn fast and labelled readably on a white plot.
+    """An axis drawn fast and labelled readably on the theme's paper.
 
     - Grid lines and ticks opaque: pyqtgraph fades them with alpha, and Qt's raster
       engine draws translucent lines so slowly that a log grid cost 30 ms a paint.
@@ -173,7 +171,8 @@ class PlotAxis(pg.AxisItem):
                 key = (colour.rgb(), colour.alpha())
                 if key not in opaque:
                     solid = QtGui.QPen(tick_pen)
-                    solid.setColor(lighter(colour, 1.0 - colour.alphaF()))
+                    # pre-mixed with the paper (white, or dark in the dark theme)
+                    solid.setColor(theme.mix(colour, theme.scheme().paper, colour.alphaF()))
                     opaque[key] = solid
                 tick_pen = opaque[key]
             specs.append((tick_pen, p1, p2))
@@ -200,6 +199,77 @@ class PlotAxis(pg.AxisItem):
         kept = (1.0, 2.0, 5.0) if span <= 2.0 else (1.0,)
         mantissas = np.round(10.0 ** np.mod(v, 1.0), 6)
         return [s if m in kept else "" for s, m in zip(strings, mantissas, strict=True)]
+
+
+# Round numbers of iterations the x axis ends at (at most a third of it left empty), and
+# the fewest it shows: a range that changes every few iterations costs as much as before.
+ROUND_MANTISSAS = (1, 1.5, 2, 3, 4, 5, 7.5, 10)
+FEWEST_ITERATIONS = 10
+
+
+TINY = 1e-300  # below this a span is no span (its quarter may not even be a float)
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest m·10^k ≥ value with m one of ROUND_MANTISSAS (value > 0)."""
+    decade = 10.0 ** math.floor(math.log10(value))
+    for m in ROUND_MANTISSAS:
+        if m * decade >= value * (1 - 1e-12):
+            return m * decade
+    raise AssertionError("unreachable: 10·decade > value")
+
+
+def nice_step(span: float) -> float:
+    """The largest 1, 2 or 5 × 10^k not above ``span`` (> 0)."""
+    decade = 10.0 ** math.floor(math.log10(span))
+    return max(m * decade for m in (1, 2, 5) if m * decade <= span * (1 + 1e-12))
+
+
+def snapped_range(x: tuple[float, float], y: tuple[float, float], log_x: bool) -> tuple:
+    """The range a metric plot shows for data spanning ``x`` and ``y`` (view coordinates):
+    x from the first iteration to a round number of iterations ahead, y out to round
+    steps of about a quarter of its span. It changes only when the data crosses one of
+    those round values, not with every new iteration: a changed range makes pyqtgraph
+    regenerate every axis and grid line, the most expensive part of a metric refresh."""
+    x_low, x_high = x
+    if log_x:
+        x_high = math.ceil(x_high * 10 + 1e-9) / 10  # tenths of a decade
+    elif x_high > 0:
+        x_high = max(nice_ceiling(x_high), x_low + FEWEST_ITERATIONS)
+    y_low, y_high = y
+    magnitude = max(abs(y_low), abs(y_high))
+    span = y_high - y_low
+    if not (span > 1e-6 * magnitude and span > TINY):  # flat: a span as large as the values
+        span = magnitude if magnitude > TINY else 1.0
+    step = nice_step(span / 4)
+    y_low, y_high = math.floor(y_low / step) * step, math.ceil(y_high / step) * step
+    if y_low == y_high:
+        y_high += step
+    return (x_low, max(x_high, x_low + 1)), (y_low, y_high)
+
+
+class _RangeAnchor(pg.GraphicsObject):
+    """An item that draws nothing and has the bounds it is given: the ViewBox's autorange,
+    which covers its items, then shows those bounds (see ``snapped_range``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._bounds: tuple | None = None
+        self.setFlag(self.GraphicsItemFlag.ItemHasNoContents)
+
+    def set_bounds(self, bounds: tuple | None) -> None:
+        if bounds != self._bounds:
+            self._bounds = bounds
+            self.informViewBoundsChanged()
+
+    def dataBounds(self, axis: int, frac: float = 1.0, orthoRange: object = None) -> tuple | None:
+        return None if self._bounds is None else self._bounds[axis]
+
+    def boundingRect(self) -> QtCore.QRectF:
+        return QtCore.QRectF()
+
+    def paint(self, *args: object) -> None:
+        pass
 
 
 class MetricPlot(OnScreen, QtWidgets.QWidget):
@@ -230,6 +300,7 @@ class MetricPlot(OnScreen, QtWidgets.QWidget):
         self._x_buffer: Array = np.empty(0)
         self._x_first: int | None = None
         self._shapes: dict[pg.PlotDataItem, tuple[str, float]] = {}
+        self._spans: dict[pg.PlotDataItem, tuple[float, float, float, float] | None] = {}
         self._thinned_for: tuple[float, float] | None = None  # the x range of the last refresh
 
         self.log_box = QtWidgets.QCheckBox("Log scale")
@@ -243,7 +314,7 @@ class MetricPlot(OnScreen, QtWidgets.QWidget):
         header.addWidget(self.log_box)
 
         self.view = pg.GraphicsLayoutWidget()
-        self.view.setBackground("w")
+        self.view.setBackground(theme.scheme().paper)
         self.view.ci.layout.setContentsMargins(2, 2, 2, 2)
         # PlotItem shows every axis it is given: the right one only for a second y scale.
         names = ("left", "bottom", "right") if right_label else ("left", "bottom")
@@ -259,8 +330,7 @@ class MetricPlot(OnScreen, QtWidgets.QWidget):
         self.plot_item.setLabel("left", y_label)
         for name in names:
             axis = self.plot_item.getAxis(name)
-            axis.setPen(pen(_AXIS))
-            axis.setTextPen(pen(_AXIS))
+            style_axis(axis)
             # Axes draw the grid: under the ViewBox (z −100), so the opaque grid lines
             # pass behind the curves instead of cutting them.
             axis.setZValue(GRID_Z)
@@ -270,12 +340,16 @@ class MetricPlot(OnScreen, QtWidgets.QWidget):
         if right_label:
             self.plot_item.getAxis("right").setLabel(right_label)
         # The legend sits under the plot, in the layout, so it never hides a curve.
-        self.legend = pg.LegendItem(colCount=legend_columns, labelTextColor=_AXIS, frame=False)
+        self.legend = pg.LegendItem(
+            colCount=legend_columns, labelTextColor=theme.scheme().ink, frame=False
+        )
         self.view.addItem(self.legend, row=1, col=0)
 
-        self.marker = pg.InfiniteLine(angle=90, movable=False, pen=pen(MARKER, 1.0))
+        self.marker = pg.InfiniteLine(angle=90, movable=False, pen=pen(theme.scheme().outline, 1.0))
         self.marker.setZValue(20)  # above the curves
         self.plot_item.addItem(self.marker, ignoreBounds=True)
+        self._anchor = _RangeAnchor()
+        self.plot_item.vb.addItem(self._anchor)
 
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -345,7 +419,15 @@ class MetricPlot(OnScreen, QtWidgets.QWidget):
         """``_set`` for (x, y) already plottable."""
         method, per_pixel = self._shapes[curve]
         blocks = max(int(self.plot_item.vb.width() * per_pixel), 8)
-        curve.setData(*decimate(x, y, blocks, method, log, self._thinned_for))
+        shown_x, shown_y = decimate(x, y, blocks, method, log, self._thinned_for)
+        curve.setData(shown_x, shown_y)
+        # What the curve spans, for the range (pyqtgraph's own getData is clipped to the
+        # previous view and clamps far-off points towards it).
+        self._spans[curve] = (
+            (float(shown_x[0]), float(shown_x[-1]), float(np.min(shown_y)), float(np.max(shown_y)))
+            if len(shown_x)
+            else None
+        )
 
     def _visible_x(self) -> tuple[float, float] | None:
         """The x range shown, in iterations; None while it follows the data (autorange)."""
@@ -419,8 +501,30 @@ class MetricPlot(OnScreen, QtWidgets.QWidget):
         self._thinned_for = self._visible_x()
         metrics = self.session.metrics
         self._draw(metrics)
+        self._anchor.set_bounds(self._data_range())
         self._place_marker()
         self.readout.setText(self._readout(metrics, self.session.position[0]))
+
+    def _data_range(self) -> tuple | None:
+        """The snapped range of the curves on the left axis (in view coordinates: log10
+        on a log axis), None while they are empty."""
+        spans = [
+            self._spans.get(item)
+            for item in self.plot_item.vb.addedItems  # the left axis's: not the accuracy
+            if item.isVisible()
+        ]
+        spans = [span for span in spans if span is not None]
+        if not spans:
+            return None
+        x_low, x_high = min(s[0] for s in spans), max(s[1] for s in spans)
+        y_low, y_high = min(s[2] for s in spans), max(s[3] for s in spans)
+        if self.log_x():
+            x_low, x_high = math.log10(x_low), math.log10(x_high)
+        if self.log_y():  # plottable: every y > 0 on a log axis
+            y_low, y_high = math.log10(y_low), math.log10(y_high)
+        if not all(map(math.isfinite, (x_low, y_low, x_high, y_high))):
+            return None
+        return snapped_range((x_low, x_high), (y_low, y_high), self.log_x())
 
     def _draw(self, metrics: Metrics) -> None:
         raise NotImplementedError
@@ -480,16 +584,28 @@ class MetricPlot(OnScreen, QtWidgets.QWidget):
         for name, text in labels.items():
             axis = self.plot_item.getAxis(name)
             axis.setTickFont(font)
-            axis.setLabel(text, color=_AXIS.name(), **{"font-size": size})
+            axis.setLabel(text, color=theme.scheme().ink.name(), **{"font-size": size})
         self.legend.setLabelTextSize(size)
         for _sample, label in self.legend.items:  # setLabelTextSize only stores the size
             label.setText(label.text)
         self.legend.updateSize()
         self.log_box.setFont(font)
         self.readout.setFont(font)
+        # Room for two lines whether the readout wraps or not: a header that grew and
+        # shrank with its text would resize the plot (and regenerate its axes) every
+        # iteration.
+        lines = 2 * QtGui.QFontMetrics(font).lineSpacing()
+        self.readout.setMinimumHeight(lines + self.readout.contentsMargins().top() * 2)
 
     def zoom(self) -> float:
         return self._zoom
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:
+        # The theme follows the application's palette (system scheme, choice, lecture mode).
+        if event.type() == QtCore.QEvent.Type.PaletteChange:
+            restyle(self)
+            self.marker.setPen(pen(theme.scheme().outline, 1.0))
+        super().changeEvent(event)
 
 
 class LossPlot(MetricPlot):

@@ -75,6 +75,16 @@ def _shows_checks(step: Step | None) -> bool:
     return step.phase == "update" or (step.phase == "backward" and step.op == "linear")
 
 
+def _scrolling(panel: QtWidgets.QWidget) -> QtWidgets.QScrollArea:
+    """``panel`` in a scroll area: the column of docks it shares keeps a small minimum
+    height (the window fits 1000×700), and a short dock scrolls instead of clipping."""
+    area = QtWidgets.QScrollArea()
+    area.setWidget(panel)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+    return area
+
+
 class MainWindow(QtWidgets.QMainWindow):
     """The debugger's window over one Session."""
 
@@ -94,7 +104,7 @@ class MainWindow(QtWidgets.QMainWindow):
         right = QtCore.Qt.DockWidgetArea.RightDockWidgetArea
         self.card_dock = self._dock("Gradients", "gradients", self.card)
         self.breakpoints_dock = self._dock(
-            "Breakpoints and watches", "breakpoints", self.breakpoints_panel
+            "Breakpoints and watches", "breakpoints", _scrolling(self.breakpoints_panel)
         )
         self.settings_dock = self._dock("Settings", "settings", self.settings_panel)
         self.narration = NarrationPanel(self.qt)
@@ -177,6 +187,10 @@ class MainWindow(QtWidgets.QMainWindow):
         # the network takes the rest.
         self.resizeDocks([self.card_dock], [CARD_WIDTH], QtCore.Qt.Orientation.Horizontal)
         self.resizeDocks([docks["boundary"]], [300], QtCore.Qt.Orientation.Vertical)
+        # The narration is a few lines under the card: about a quarter of the column.
+        self.resizeDocks(
+            [self.card_dock, self.narration_dock], [3, 1], QtCore.Qt.Orientation.Vertical
+        )
         if self._remember:
             self._restore_layout()
 

@@ -71,7 +71,7 @@ class DataEditing:
         self.export_action.setStatusTip(
             "Write the training samples to a CSV file that Import reads back"
         )
-        self.regenerate_action = window._action(
+        self.regenerate_action = window.add_action(
             "regenerate_data",
             "&Regenerate Data (New Seed)",
             "Ctrl+G",

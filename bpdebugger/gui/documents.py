@@ -99,7 +99,7 @@ class Documents:
         )
         for name, text, shortcut, tip, slot in entries:
             # The window's own helper: the shortcut in the tooltip, like every other action.
-            action = self.window._action(name, text, shortcut, tip)
+            action = self.window.add_action(name, text, shortcut, tip)
             action.triggered.connect(lambda _=False, slot=slot: slot())  # not `checked`
             menu.addAction(action)
             if name == "open":

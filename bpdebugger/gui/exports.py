@@ -88,9 +88,14 @@ class Exports:
         edit = window.menus["edit"]
         if edit.actions():  # a section of its own after the data actions
             edit.addSeparator()
-        copy_card = edit.addAction("Copy Card as Image", self.copy_card)
-        copy_card.setShortcut(QtGui.QKeySequence("Ctrl+Shift+C"))
-        copy_card.setStatusTip("The whole gradient card as a picture, for slides and notes")
+        copy_card = window.add_action(
+            "copy_card",
+            "Copy Card as Image",
+            "Ctrl+Shift+C",
+            "The whole gradient card as a picture, for slides and notes",
+        )
+        copy_card.triggered.connect(self.copy_card)
+        edit.addAction(copy_card)
         self.actions["copy_card"] = copy_card
         self.actions["copy_markdown"] = edit.addAction("Copy Stop as Markdown", self.copy_markdown)
         self.actions["copy_latex"] = edit.addAction("Copy Stop as LaTeX", self.copy_latex)

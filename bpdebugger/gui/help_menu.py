@@ -194,8 +194,11 @@ class HelpMenu:
             action.triggered.connect(lambda _checked=False, h=heading: self.open_section(h))
             self.link_actions[heading] = action
         menu.addSeparator()
-        self.shortcuts_action = menu.addAction("&Keyboard Shortcuts", self.show_shortcuts)
-        self.shortcuts_action.setShortcut(QtGui.QKeySequence("Ctrl+/"))
+        self.shortcuts_action = window.add_action(
+            "shortcuts", "&Keyboard Shortcuts", "Ctrl+/", "Every action and its shortcut"
+        )
+        self.shortcuts_action.triggered.connect(self.show_shortcuts)
+        menu.addAction(self.shortcuts_action)
         menu.addSeparator()
         self.about_action = menu.addAction("&About bpdebugger", self.show_about)
         self.about_action.setMenuRole(QtGui.QAction.MenuRole.AboutRole)

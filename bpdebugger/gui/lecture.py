@@ -55,7 +55,7 @@ class LectureMode(QtCore.QObject):
 
         view_menu = window.menus["view"]
         view_menu.addSeparator()
-        self.action = window._action(
+        self.action = window.add_action(
             "lecture_mode",
             "&Lecture Mode",
             SHORTCUT,

@@ -200,7 +200,9 @@ class MainWindow(QtWidgets.QMainWindow):
             self._arranged = True
             self._arrange_docks()
 
-    def _action(self, name: str, text: str, shortcut: str, tip: str) -> QtGui.QAction:
+    def add_action(self, name: str, text: str, shortcut: str, tip: str) -> QtGui.QAction:
+        """A window-wide action with its shortcut named in its tooltip, kept in
+        ``actions_by_name`` (the features add theirs here too)."""
         action = QtGui.QAction(text, self)
         action.setShortcut(QtGui.QKeySequence(shortcut))
         action.setToolTip(f"{tip} ({QtGui.QKeySequence(shortcut).toString()})")
@@ -256,7 +258,7 @@ class MainWindow(QtWidgets.QMainWindow):
             "restart": qt.restart,
         }
         for spec in DEBUG_ACTIONS:
-            action = self._action(spec.name, spec.text, spec.shortcut, spec.tip)
+            action = self.add_action(spec.name, spec.text, spec.shortcut, spec.tip)
             action.triggered.connect(slots[spec.name])
             debug_menu.addAction(action)
             toolbar.addAction(action)
@@ -271,12 +273,12 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _build_view_actions(self) -> None:
         view_menu = self.menus["view"]
-        zoom_in = self._action("zoom_in", "Zoom &In", "Ctrl+=", "Larger text everywhere")
+        zoom_in = self.add_action("zoom_in", "Zoom &In", "Ctrl+=", "Larger text everywhere")
         zoom_in.setShortcuts([QtGui.QKeySequence("Ctrl+="), QtGui.QKeySequence("Ctrl++")])
         zoom_in.triggered.connect(lambda: self._step_zoom(+1))
-        zoom_out = self._action("zoom_out", "Zoom &Out", "Ctrl+-", "Smaller text everywhere")
+        zoom_out = self.add_action("zoom_out", "Zoom &Out", "Ctrl+-", "Smaller text everywhere")
         zoom_out.triggered.connect(lambda: self._step_zoom(-1))
-        zoom_reset = self._action("zoom_reset", "&Actual Size", "Ctrl+0", "Text at 100 %")
+        zoom_reset = self.add_action("zoom_reset", "&Actual Size", "Ctrl+0", "Text at 100 %")
         zoom_reset.triggered.connect(lambda: self.set_zoom(1.0))
         for action in (zoom_in, zoom_out, zoom_reset):
             view_menu.addAction(action)

@@ -242,7 +242,10 @@ def snapped_range(x: tuple[float, float], y: tuple[float, float], log_x: bool) -
     if not (span > 1e-6 * magnitude and span > TINY):  # flat: a span as large as the values
         span = magnitude if magnitude > TINY else 1.0
     step = nice_step(span / 4)
-    y_low, y_high = math.floor(y_low / step) * step, math.ceil(y_high / step) * step
+    low, high = math.floor(y_low / step) * step, math.ceil(y_high / step) * step
+    # A quotient that underflows to 0 (a value a googol times smaller than the step)
+    # would round towards the data; one more step keeps it inside.
+    y_low, y_high = (low - step if low > y_low else low), (high + step if high < y_high else high)
     if y_low == y_high:
         y_high += step
     return (x_low, max(x_high, x_low + 1)), (y_low, y_high)

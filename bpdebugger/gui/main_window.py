@@ -33,6 +33,19 @@ from .views.settings_panel import SettingsPanel
 
 ZOOM_STEPS = (0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0, 2.5)
 CARD_WIDTH = 440  # what the card's three columns need at 100 %
+# The panels' buttons beside the timeline: short names, the full ones are in the View menu.
+PANEL_BUTTONS = {
+    "gradients": "Card",
+    "narration": "Narration",
+    "breakpoints": "Breakpoints",
+    "settings": "Settings",
+    "plot_boundary": "Boundary",
+    "plot_hidden": "Hidden",
+    "plot_units": "Units",
+    "plot_loss": "Loss",
+    "plot_norms": "Norms",
+}
+OTHER_PLOTS_EVERY = 2  # during a run, one plot besides the boundary redraws every 2nd frame
 PLOT_TITLES = {
     "boundary": "Decision boundary",
     "hidden": "Hidden space",
@@ -294,12 +307,28 @@ class MainWindow(QtWidgets.QMainWindow):
         self.timeline.setMinimum(0)
         self.timeline.setToolTip("Every stop reached so far: drag and release to jump there")
         self.timeline.setTracking(False)  # valueChanged only on release
+        # Room to aim at a stop; the panels' buttons beside it take what is left (and fold
+        # into the bar's » menu on a narrow window).
+        self.timeline.setMinimumWidth(320)
         self.timeline.valueChanged.connect(self._on_timeline_moved)
         self.timeline_label = QtWidgets.QLabel()
         bar.addWidget(QtWidgets.QLabel(" Timeline "))
         bar.addWidget(self.timeline)
         bar.addWidget(self.timeline_label)
         self.addToolBarBreak(QtCore.Qt.ToolBarArea.BottomToolBarArea)
+        self.addToolBar(QtCore.Qt.ToolBarArea.BottomToolBarArea, bar)
+        self._build_panel_toggles()
+
+    def _build_panel_toggles(self) -> None:
+        """One button per panel beside the timeline: hiding or showing one is one click
+        (the View menu has the same toggles under their full names)."""
+        bar = QtWidgets.QToolBar("Panels", self)
+        bar.setObjectName("panels_toolbar")
+        for name, dock in self.docks().items():
+            action = dock.toggleViewAction()
+            action.setIconText(PANEL_BUTTONS[name])  # a toolbar shows the icon text
+            action.setToolTip(f"Show or hide {dock.windowTitle().lower()}")
+            bar.addAction(action)
         self.addToolBar(QtCore.Qt.ToolBarArea.BottomToolBarArea, bar)
 
     def _build_status_bar(self) -> None:
@@ -334,12 +363,14 @@ class MainWindow(QtWidgets.QMainWindow):
         self._sync_timeline()
 
     def _on_frame_shown(self, frame: int) -> None:
-        """A frame of a run: the boundary moves every frame, the other plots on screen take
-        turns, one a frame, so a frame's cost stays bounded however many plots are open."""
+        """A frame of a run: the boundary moves every frame; the other plots on screen take
+        turns, one every other frame, so a frame's cost stays bounded however many plots
+        are open and the run keeps most of the time (each still redraws a few times a
+        second)."""
         self.plots["boundary"].refresh_if_dirty()
         others = [p for name, p in self.plots.items() if name != "boundary" and p.on_screen()]
-        if others:
-            others[frame % len(others)].refresh_if_dirty()
+        if others and frame % OTHER_PLOTS_EVERY == 0:
+            others[(frame // OTHER_PLOTS_EVERY) % len(others)].refresh_if_dirty()
 
     def _on_breakpoints_changed(self) -> None:
         nodes = {bp.node for bp in self.session.breakpoints if bp.node is not None and bp.enabled}
@@ -405,10 +436,23 @@ class MainWindow(QtWidgets.QMainWindow):
         self.settings_panel.set_zoom(factor)
         for plot in self.plots.values():
             plot.set_zoom(factor)
-        font = scaled_font(QtWidgets.QApplication.font(), factor)
+        base = QtWidgets.QApplication.font()
+        font = scaled_font(base, factor)
         chrome = [self.menuBar(), self.statusBar(), *self.findChildren(QtWidgets.QToolBar)]
+        # The docks' tabs (the window's own tab bars) and titles, drawn in the dock's font.
+        chrome += [bar for bar in self.findChildren(QtWidgets.QTabBar) if bar.parent() is self]
+        chrome += self.docks().values()
         for widget in chrome:
             widget.setFont(font)
+        # A dock's contents would inherit its font: their size stays the application's
+        # (each view scales its own text), the rest of the font still inherited.
+        unzoomed = QtGui.QFont()
+        if base.pointSizeF() > 0:
+            unzoomed.setPointSizeF(base.pointSizeF())
+        else:
+            unzoomed.setPixelSize(base.pixelSize())
+        for dock in self.docks().values():
+            dock.widget().setFont(unzoomed)
         width = min(int(CARD_WIDTH * factor), self.width() // 2)
         self.resizeDocks([self.card_dock], [width], QtCore.Qt.Orientation.Horizontal)
 

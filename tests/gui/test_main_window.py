@@ -8,7 +8,7 @@ import sys
 
 import numpy as np
 import pytest
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from bpdebugger.debugger import Session
 from bpdebugger.gui.main_window import MainWindow
@@ -328,3 +328,21 @@ def test_numerical_checks_are_computed_only_at_stops_whose_card_shows_them(windo
         trigger(window, "step_into")
     assert computed_at == ["z[3]", "z[2]", "W[3]", "b[3]", "W[2]", "b[2]"]
     assert window.card.badge("grad").grade == "good"  # the last update's check, shown
+
+
+def test_each_panel_hides_and_shows_in_one_click_of_its_button(window, qtbot):
+    bar = window.findChild(QtWidgets.QToolBar, "panels_toolbar")
+    buttons = {
+        action.iconText(): bar.widgetForAction(action)
+        for action in bar.actions()
+        if bar.widgetForAction(action) is not None
+    }
+    assert list(buttons) == [
+        "Card", "Narration", "Breakpoints", "Settings", "Boundary", "Hidden", "Units", "Loss",
+        "Norms",
+    ]  # fmt: skip
+    dock = window.plot_docks["loss"]
+    qtbot.mouseClick(buttons["Loss"], QtCore.Qt.MouseButton.LeftButton)
+    assert dock.isHidden()
+    qtbot.mouseClick(buttons["Loss"], QtCore.Qt.MouseButton.LeftButton)
+    assert not dock.isHidden() and dock.isVisible()

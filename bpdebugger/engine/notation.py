@@ -10,6 +10,7 @@ and in TeX.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 MINUS = "\u2212"
@@ -25,6 +26,14 @@ def fmt(value: float, digits: int = 4, minus: str = MINUS) -> str:
     if v == 0.0:
         return "0"
     return f"{v:.{digits}g}".replace("-", minus)
+
+
+def subscript(k: int) -> str:
+    """``k`` in subscript digits: s₁₂."""
+    return str(k).translate(_SUBSCRIPTS)
+
+
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
 def factor(value: float) -> str:
@@ -89,3 +98,11 @@ LOSS_GRADIENT: dict[str, tuple[str, str]] = {
     "squared_error": ("∂l/∂ŷ = ŷ − y", r"\frac{\partial l}{\partial \hat{y}_k} = \hat{y}_k - y_k"),
     "cross_entropy": ("∂l/∂sₖ = −yₖ/sₖ", r"\frac{\partial l}{\partial s_k} = -\frac{y_k}{s_k}"),
 }
+
+
+def value_list(values: Sequence[float], limit: int = 6) -> str:
+    """A short list of numbers as "[0.1, −0.2, …]"."""
+    parts = [fmt(v) for v in values[:limit]]
+    if len(values) > limit:
+        parts.append("…")
+    return "[" + ", ".join(parts) + "]"

@@ -5,9 +5,11 @@ backward stop Upstream, Local and Downstream, each with its symbol and shape) an
 chain-rule equation with the numbers substituted, e.g.
 ∂l/∂z[3] = ∂l/∂a[3] ⊙ σ′(z[3]) = (−1.53) × 0.22 = −0.3366.
 
-Each stop is described once (``_document``) in a Notation, which says how symbols and
-numbers are spelled: Unicode with a true minus for Markdown, TeX with a plain "-" for
-LaTeX. The two renderers then only lay the description out. Numbers have 4
+Each stop is described once (``document``) in a Notation, which says how symbols and
+numbers are spelled: Unicode with a true minus for Markdown and the gradient card, TeX
+with a plain "-" for LaTeX. The renderers (these two and the card's equation and note)
+then only lay the description out. A document also carries the notes that say why the
+equation takes its form (stop_notes); the card shows them under its equation. Numbers have 4
 significant digits, enough to check a product by hand. Like the card, a batch shows
 one sample's values or, for ``sample=None``, the batch mean, and says which.
 """
@@ -20,8 +22,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import stop_notes as notes
 from .network import Array
-from .notation import ACTIVATIONS, LOSS_FORWARD, LOSS_GRADIENT, MINUS, fmt
+from .notation import ACTIVATIONS, LOSS_FORWARD, LOSS_GRADIENT, MINUS, fmt, subscript, value_list
 from .trace import Step
 
 # At most this many per-unit lines in an equation, and products written out per sum;
@@ -78,9 +81,14 @@ _NODE = re.compile(r"^([A-Za-zδ]+)\[(\d+)\]$")
 
 @dataclass(frozen=True)
 class Notation:
-    """Unicode (Markdown) or TeX (LaTeX) spelling of the pieces of an equation."""
+    """Unicode (Markdown, the card) or TeX (LaTeX) spelling of the pieces of an equation.
+
+    ``inline``: the most numbers an array may have to be written inside an equation. The
+    card, whose matrices stand right above its equation, takes fewer than the exports.
+    """
 
     tex: bool
+    inline: int = INLINE_NUMBERS
 
     def pick(self, unicode: str, tex: str) -> str:
         return tex if self.tex else unicode
@@ -165,6 +173,18 @@ class Notation:
             names = ((known.symbol, prime_text), (known.tex_symbol, known.tex_derivative))
         return f"{names[self.tex][prime]}({arg})"
 
+    def vector(self, values: object) -> str:
+        """A vector written inline, or its first MAX_LINES numbers and an ellipsis when it
+        has too many to read in a line."""
+        written = self.array(values)
+        if written is not None:
+            return written
+        v = np.ravel(np.asarray(values, dtype=np.float64))
+        if not self.tex:
+            return value_list(v, MAX_LINES)
+        head = ", ".join(_tex_number(x) for x in v[:MAX_LINES])
+        return rf"\left[{head}, \ldots\right]"
+
     def text(self, words: str) -> str:
         return rf"\text{{{tex_escape(words)}}}" if self.tex else words
 
@@ -172,7 +192,7 @@ class Notation:
         """A small array written inline (a column vector for a vector), or None if it has
         too many numbers to read in a line."""
         m = as_matrix(values)
-        if m.size > INLINE_NUMBERS:
+        if m.size > self.inline:
             return None
         if m.size == 1:
             return self.num(m[0, 0])
@@ -235,6 +255,8 @@ class Document:
     title: tuple[str, str, str, str]  # phase, node, op, "iteration k, stop i"
     detail: str  # in the notation
     sections: list[Section] = field(default_factory=list)
+    # why the equation takes its form here: plain Unicode sentences (see stop_notes)
+    notes: list[str] = field(default_factory=list)
 
     def section(self, heading: str) -> Section:
         s = Section(heading)
@@ -247,7 +269,7 @@ def layer(node: str) -> int:
     return int(node[node.index("[") + 1 : node.index("]")])
 
 
-def _pick(value: object, sample: int | None) -> Array:
+def sample_of(value: object, sample: int | None) -> Array:
     """One sample's column of an (n, B) array, or the batch mean over its columns."""
     a = np.asarray(value, dtype=np.float64)
     if a.ndim < 2:
@@ -370,6 +392,8 @@ def _forward_linear(doc: Document, n: Notation, step: Step, sample: int | None) 
     op = doc.section("Operation")
     head = n.node(f"z[{l}]") + n.eq + n.node(f"W[{l}]") + n.cdot + n.node(f"a[{k}]")
     head += n.plus + n.node(f"b[{l}]")
+    if k == 1:
+        doc.notes.append(notes.INPUT_NOTE)
     if sample is None:
         op.line(head)
         op.line(n.text("The whole batch at once: each column of a goes through the same W and b."))
@@ -403,7 +427,10 @@ def _forward_activation(doc: Document, n: Notation, step: Step, sample: int | No
         + (n.text("  (element by element)") if step.op != "softmax" else "")
     )
     if step.op == "softmax":
-        op.line(n.pick("sᵢ = e^zᵢ / Σⱼ e^zⱼ", r"s_i = \frac{e^{z_i}}{\sum_j e^{z_j}}"))
+        op.line(
+            n.pick("sᵢ = e^zᵢ / Σⱼ e^zⱼ", r"s_i = \frac{e^{z_i}}{\sum_j e^{z_j}}")
+            + n.text("  (each column sums to 1)")
+        )
     if sample is not None:
         if step.op == "softmax":
             op.lines += _per_unit(
@@ -445,6 +472,7 @@ def _forward_loss(doc: Document, n: Notation, step: Step, sample: int | None) ->
     else:
         op.line(_loss_substituted(n, step.op, yhat, y, float(losses[sample])))
         out.matrix("l", losses[sample])
+        doc.notes.append(notes.LOSS_INPUTS_NOTE.format(L=L))
 
 
 def _loss_substituted(n: Notation, op: str, yhat: Array, y: Array, value: float) -> str:
@@ -474,7 +502,7 @@ def _loss_substituted(n: Notation, op: str, yhat: Array, y: Array, value: float)
         s = n.num(yhat[c])
         return (
             n.pick(
-                f"l = −log s{_subscript(c + 1)} = −log {s}", rf"l = -\log s_{{{c + 1}}} = -\log {s}"
+                f"l = −log s{subscript(c + 1)} = −log {s}", rf"l = -\log s_{{{c + 1}}} = -\log {s}"
             )
             + n.eq
             + n.num(value)
@@ -483,20 +511,17 @@ def _loss_substituted(n: Notation, op: str, yhat: Array, y: Array, value: float)
     return "l" + n.eq + n.num(value)
 
 
-def _subscript(k: int) -> str:
-    return str(k).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
-
-
 def _backward_loss(doc: Document, n: Notation, step: Step, sample: int | None) -> None:
     (key,) = step.local
     L = layer(key)
-    local = _pick(step.local[key], sample)
-    down = _pick(step.downstream[key], sample)
+    local = sample_of(step.local[key], sample)
+    down = sample_of(step.downstream[key], sample)
     u = float(np.asarray(step.upstream).ravel()[0])
     tag = "batch mean" if sample is None else ""
     doc.section("Upstream").matrix(n.partial("l", "l"), u)
     doc.section("Local").matrix(n.d(f"a[{L}]"), local, tag)
     doc.section("Downstream").matrix(n.d(f"a[{L}]"), down, tag)
+    doc.notes.append(notes.LOSS_START_NOTE)
     chain = doc.section("Chain rule")
     head = n.d(f"a[{L}]") + n.eq + n.partial("l", "l") + n.times + n.d(f"a[{L}]")
     if down.size == 1:
@@ -523,11 +548,11 @@ def _backward_activation(doc: Document, n: Notation, step: Step, sample: int | N
     (zname,) = step.local
     l = layer(step.node)
     aname = f"a[{l}]"
-    up = _pick(step.upstream, sample)
-    down = _pick(step.downstream[zname], sample)
+    up = sample_of(step.upstream, sample)
+    down = sample_of(step.downstream[zname], sample)
     local = np.asarray(step.local[zname], dtype=np.float64)
     chain_all = step.chain.get(zname)
-    result = _pick(chain_all, sample) if chain_all is not None else down
+    result = sample_of(chain_all, sample) if chain_all is not None else down
     B = len(step.batch)
     mean = sample is None
     tag = "batch mean" if mean else ""
@@ -554,11 +579,11 @@ def _backward_activation(doc: Document, n: Notation, step: Step, sample: int | N
     if step.diagonal:
         head = n.d(zname) + n.eq + n.d(aname) + n.odot + fp
         if mean:
-            written = n.array(result)
             chain.line(head)
             chain.line(
                 n.text(f"averaged over the {B} samples (the mean of each sample's product)")
-                + (n.eq + written if written else "")
+                + n.eq
+                + n.vector(result)
             )
         elif up.size == 1:
             d = local[0, sample]
@@ -583,11 +608,11 @@ def _backward_activation(doc: Document, n: Notation, step: Step, sample: int | N
             )
         )
         if mean:
-            written = n.array(result)
             chain.line(head)
             chain.line(
                 n.text(f"averaged over the {B} samples (the mean of each sample's product)")
-                + (n.eq + written if written else "")
+                + n.eq
+                + n.vector(result)
             )
         else:
             J = local[sample]
@@ -605,8 +630,17 @@ def _backward_activation(doc: Document, n: Notation, step: Step, sample: int | N
                 ),
             )
 
+    known = ACTIVATIONS.get(step.op)
+    if step.diagonal:
+        f, rule = (known.symbol, known.rule) if known else (step.op, f"{step.op}′(z)")
+        doc.notes.append(notes.DIAGONAL_NOTE.format(f=f, l=l, rule=rule))
+    else:
+        doc.notes.append(notes.SOFTMAX_NOTE)
+    if mean:
+        doc.notes.append(notes.MEAN_NOTE)
+
     if chain_all is not None:
-        y = _pick(step.batch.t, sample)
+        y = sample_of(step.batch.t, sample)
         # ŷ is not in a backward record; the shortcut's own terms give it back: ŷ = (ŷ − y) + y.
         yhat = down + y
         name = step.shortcut or "shortcut"
@@ -619,9 +653,10 @@ def _backward_activation(doc: Document, n: Notation, step: Step, sample: int | N
             + shortcut
             + ("" if mean else _with_numbers("", n, ("", yhat), (n.minus, y)))
             + n.eq
-            + (n.array(down) or n.text("see Downstream"))
+            + n.vector(down)
             + (n.text("  (batch mean)") if mean else "")
         )
+        doc.notes.append(notes.SHORTCUT_WHY.get(name, notes.SHORTCUT_AGREE))
 
 
 def _backward_linear(doc: Document, n: Notation, step: Step, sample: int | None) -> None:
@@ -632,8 +667,8 @@ def _backward_linear(doc: Document, n: Notation, step: Step, sample: int | None)
     a_all = np.asarray(step.local[Wn], dtype=np.float64)
     B = a_all.shape[1]
     mean = sample is None
-    delta = _pick(step.upstream, sample)
-    da = _pick(step.downstream[an], sample)
+    delta = sample_of(step.upstream, sample)
+    da = sample_of(step.downstream[an], sample)
     dW = np.asarray(step.downstream[Wn], dtype=np.float64)
     db = np.asarray(step.downstream[bn], dtype=np.float64)
     tag = "batch mean" if mean else ""
@@ -656,7 +691,10 @@ def _backward_linear(doc: Document, n: Notation, step: Step, sample: int | None)
 
     chain = doc.section("Chain rule")
     head = n.d(an) + n.eq + n.node(Wn, transpose=True) + n.cdot + d_sym
-    chain.line(_with_numbers(head, n, ("", W.T), (n.cdot, delta), (n.eq, da)))
+    chain.line(
+        _with_numbers(head, n, ("", W.T), (n.cdot, delta), (n.eq, da))
+        + (n.text("  (batch mean)") if mean else "")
+    )
     chain.lines += _per_unit(
         n,
         W.shape[1],
@@ -697,8 +735,10 @@ def _backward_linear(doc: Document, n: Notation, step: Step, sample: int | None)
             True,
         )
     bias = n.d(bn) + n.eq + d_sym + (n.text(", averaged over the batch") if B > 1 else "")
-    written = n.array(db)
-    chain.line(bias + (n.eq + written if written else ""))
+    chain.line(bias + n.eq + n.vector(db))
+    doc.notes.append(notes.LINEAR_NOTE.format(l=l, k=k))
+    if B > 1:
+        doc.notes.append(notes.BATCH_PARAMETERS_NOTE.format(l=l, B=B))
 
 
 def _update(doc: Document, n: Notation, step: Step) -> None:
@@ -723,9 +763,10 @@ def _update(doc: Document, n: Notation, step: Step) -> None:
     rule = n.node(p) + n.pick(" ← ", r" \leftarrow ") + n.node(p) + n.minus + n.eta + n.cdot
     rule += n.d(p) if not momentum else n.pick("v", r"\mathbf{v}")
     eq.line(rule + n.text(",  ") + n.eta + n.eq + n.num(lr))
-    eq.line(
-        _with_numbers(n.node(p) + n.text(" new"), n, ("", before), (n.plus, change), (n.eq, after))
-    )
+    new = n.node(p) + n.text(" new")
+    written = _with_numbers(new, n, ("", before), (n.plus, change), (n.eq, after))
+    if written != new:  # a large parameter's numbers are in its matrices only
+        eq.line(written)
     entries = list(np.ndindex(before.shape))
 
     def entry(k: int) -> str:
@@ -743,6 +784,10 @@ def _update(doc: Document, n: Notation, step: Step) -> None:
         "entries",
         lambda k: "entry [" + ",".join(str(i + 1) for i in entries[k]) + "]",
     )
+    if momentum:
+        doc.notes.append(notes.MOMENTUM_NOTE.format(p=p, plain=value_list(plain.ravel())))
+    else:
+        doc.notes.append(notes.UPDATE_NOTE)
 
 
 # --- Markdown and LaTeX ----------------------------------------------------------------------

@@ -271,3 +271,24 @@ def test_numbers_have_four_significant_digits_and_no_negative_zero():
 
 def test_file_stem_names_the_stop():
     assert stop_file_stem(stop("xor", 8)) == "iteration-1-stop-8-backward-z3"
+
+
+def test_a_long_vector_is_written_as_its_first_numbers_and_an_ellipsis():
+    n = Notation(tex=False, inline=4)
+    assert n.vector([1.0, -2.0]) == f"[1; {MINUS}2]"
+    assert n.vector(np.arange(8.0)) == "[0, 1, 2, 3, 4, 5, …]"
+    assert (
+        Notation(tex=True, inline=4).vector(np.arange(8.0))
+        == r"\left[0, 1, 2, 3, 4, 5, \ldots\right]"
+    )
+
+
+def test_the_document_says_why_the_chain_rule_takes_its_form():
+    from bpdebugger.engine.stop_text import document
+
+    notes = document(stop("xor", 7), 0, Notation(tex=False)).notes  # backward a[3], sigmoid
+    assert any("σ acts element by element" in s for s in notes)
+    assert any(s.startswith("They agree: with bce") for s in notes)
+    softmax = document(stop("iris", 7), None, Notation(tex=False)).notes
+    assert any("softmax mixes its inputs" in s for s in softmax)
+    assert any(s.startswith("Batch mean") for s in softmax)

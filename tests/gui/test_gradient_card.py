@@ -17,10 +17,11 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from bpdebugger.engine import gradcheck as gc
 from bpdebugger.engine.demos import load_demo
 from bpdebugger.engine.gradcheck import Check, gradcheck
+from bpdebugger.engine.notation import fmt
 from bpdebugger.engine.session import parse_session
+from bpdebugger.engine.stop_text import stop_markdown
 from bpdebugger.engine.trace import Step, iteration_steps
 from bpdebugger.gui.theme import GRADE_COLOURS
-from bpdebugger.gui.views.card_matrix import fmt
 from bpdebugger.gui.views.gradient_card import GradientCardView
 
 XOR_DATA = {"x": [[0, 1], [1, 0], [0, 0], [1, 1]], "y": [1, 1, 0, 0]}
@@ -189,7 +190,7 @@ def test_linear_node_shows_the_outer_product_and_the_sum_over_paths(card, xor):
 
     eq = card.equation_text()
     assert "∂l/∂a[2] = W[3]ᵀ·δ[3]" in eq
-    assert f"unit 1: {fmt(W3[0, 0])}×({fmt(delta[0])}) = {fmt(W3[0, 0] * delta[0])}" in eq
+    assert f"unit 1: {fmt(W3[0, 0])} × ({fmt(delta[0])}) = {fmt(W3[0, 0] * delta[0])}" in eq
     assert f"∂l/∂b[3] = δ[3] = {fmt(delta[0])}" in eq
     assert any("δ[3]·a[2]ᵀ" in t for t in card.section_texts())
     assert "add up" in card.note_text()
@@ -266,7 +267,7 @@ def test_update_stop_shows_before_change_after_and_the_rule(card, xor):
     eq = card.equation_text()
     assert "W[3] ← W[3] − η·∂l/∂W[3]" in eq and "η = 0.5" in eq
     before, grad, after = step.before[0, 0], step.grad[0, 0], step.after[0, 0]
-    assert f"[1,1]: {fmt(before)} − 0.5×{fmt(grad)} = {fmt(after)}" in eq
+    assert f"entry [1,1]: {fmt(before)} − 0.5 × {fmt(grad)} = {fmt(after)}" in eq
     assert "momentum" not in card.note_text()
     assert card.badge("grad").grade == "good"
 
@@ -508,3 +509,26 @@ def test_thousands_of_stops_paint_without_a_qt_warning(card, xor, xor_batch, sof
         if r.type != QtCore.QtMsgType.QtDebugMsg and OFFSCREEN_NOTICE not in r.message
     ]
     assert warnings == []
+
+
+# --- one source for the card and the exports ---------------------------------------------------
+
+
+@pytest.mark.parametrize("sample", [0, 2, None])
+def test_every_equation_line_of_the_card_is_in_the_markdown_export(card, softmax, sample):
+    """The card and the exported stop are written from one document: every per-unit line
+    of the card's equation is a line of the Markdown of the same stop and sample, and every
+    other line starts as one does (the export also writes longer arrays inline)."""
+    card.show_step(softmax[0])
+    card.select_sample(sample)
+    for step in softmax:
+        card.show_step(step)
+        md = stop_markdown(step, sample).splitlines()
+        for line in card.equation_text().splitlines():
+            if line.startswith("  "):
+                assert f"- {line.strip()}" in md, (step.phase, step.node, line)
+            else:
+                head = line.split(" = ")[0]
+                assert any(x.startswith(head) for x in md), (step.phase, step.node, line)
+        assert card.equation_text()
+        assert card.note_text() or step.phase == "forward"

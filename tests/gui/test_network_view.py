@@ -448,7 +448,7 @@ def test_hovering_the_loss_shows_its_formula(view, xor):
     snap = xor.at("forward", "l")
     view.show_snapshot(snap)
     text = view.tooltip_at(view.element_pos("l"))
-    assert "l = −(y·log ŷ + (1 − y)·log(1 − ŷ))" in text
+    assert "l = −(y log ŷ + (1 − y) log(1 − ŷ))" in text
     assert f"l = {fmt_long(snap.loss)}" in text
 
 

@@ -17,6 +17,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from bpdebugger.engine import gradcheck
 from bpdebugger.engine.gradcheck import Check
+from bpdebugger.engine.notation import MINUS, fmt
 from bpdebugger.gui.theme import (
     GRADE_COLOURS,
     diverging_colour,
@@ -27,7 +28,6 @@ from bpdebugger.gui.theme import (
 
 Array = npt.NDArray[np.float64]
 
-MINUS = "\u2212"  # the typographic minus: same width as +, unlike the hyphen
 
 # Matrices wider or taller than this draw their cells as small coloured squares
 # without numbers (hover shows each value): a 16×16 Jacobian stays readable as a
@@ -41,37 +41,14 @@ CELL_FONT = 0.9
 SMALL_FONT = 0.85
 
 
-# --- numbers as the card writes them ---------------------------------------------------------
-
-
-def fmt(value: float, digits: int = 4) -> str:
-    """``value`` to ``digits`` significant digits with a true minus; NaN and ±inf by name.
-
-    −0 shows as 0: a zero change written "−0" reads as a sign error to a student.
-    """
-    v = float(value)
-    if math.isnan(v):
-        return "NaN"
-    if math.isinf(v):
-        return "inf" if v > 0 else f"{MINUS}inf"
-    if v == 0.0:
-        return "0"
-    return f"{v:.{digits}g}".replace("-", MINUS)
-
-
-def factor(value: float) -> str:
-    """``fmt(value)``, in parentheses when negative, for products such as (−1.53) × 0.22."""
-    text = fmt(value)
-    return f"({text})" if text.startswith(MINUS) else text
+# --- numbers as the card writes them: fmt and MINUS from engine.notation, and in full -------
 
 
 def full(value: float) -> str:
     """Every digit of a float64 (repr round-trips it), for tooltips."""
     v = float(value)
-    if math.isnan(v):
-        return "NaN"
-    if math.isinf(v):
-        return "inf" if v > 0 else f"{MINUS}inf"
+    if not math.isfinite(v):  # NaN and ±inf spelled as everywhere else
+        return fmt(v)
     return repr(v).replace("-", MINUS)
 
 

@@ -6,8 +6,9 @@ product δ·aᵀ and the per-path sums of W[l]ᵀ·δ; the output with bce or cr
 shows the full chain beside the shortcut. Forward stops show inputs, operation and
 output; update stops W, −η·∂l/∂W and the new W.
 
-The card only arranges numbers the Step record already holds (selecting a sample,
-writing out a displayed product's terms); it computes no gradients. Every widget is
+The card only arranges numbers the Step record already holds; it computes no
+gradients. Its equation and note are the stop's document (engine.stop_text, Unicode),
+the same the Markdown and LaTeX exports write, so the three cannot disagree. Every widget is
 built once, one page per kind of stop, and each step only refills them: a step
 must render and paint in a few milliseconds.
 """
@@ -20,28 +21,13 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from bpdebugger.engine.gradcheck import Check
+from bpdebugger.engine.notation import ACTIVATIONS, fmt, value_list
+from bpdebugger.engine.stop_text import document, layer, sample_of
 from bpdebugger.engine.trace import Step
 from bpdebugger.gui.theme import Zoomable, scaled_font
-from bpdebugger.gui.views.card_matrix import Array, CheckBadge, MatrixWidget, factor, fmt
+from bpdebugger.gui.views.card_matrix import CheckBadge, MatrixWidget
 from bpdebugger.gui.views.card_parts import StopHeader, TextBlock
-from bpdebugger.gui.views.card_text import (
-    ACTIVATIONS,
-    DIAGONAL_NOTE,
-    LINEAR_NOTE,
-    LOSS_FORWARD,
-    LOSS_GRADIENT,
-    MAX_LINES,
-    MEAN_NOTE,
-    MOMENTUM_NOTE,
-    SHORTCUT_WHY,
-    SOFTMAX_NOTE,
-    UPDATE_NOTE,
-    layer,
-    node_symbol,
-    per_unit,
-    product_terms,
-    value_list,
-)
+from bpdebugger.gui.views.card_text import NOTATION, equation_text, node_symbol, note_text
 
 HINT = "Press F11 to step into the first node"
 
@@ -50,18 +36,6 @@ Checks = Mapping[str, Check]
 
 
 # --- small helpers ---------------------------------------------------------------------------
-
-
-def _pick(value: object, sample: int | None) -> Array:
-    """One sample's column of an (n, B) array, or the batch mean over its columns."""
-    a = np.asarray(value, dtype=np.float64)
-    if a.ndim < 2:
-        return a
-    return a.mean(axis=1) if sample is None else a[:, sample]
-
-
-def _flat(value: object) -> list[float]:
-    return np.asarray(value, dtype=np.float64).ravel().tolist()
 
 
 def _header_label(parent: QtWidgets.QWidget, text: str) -> QtWidgets.QLabel:
@@ -170,23 +144,6 @@ class _ForwardLinearPage(_Page):
         self.matrices["b"].set_data(b, f"b[{l}]")
         self.matrices["output"].set_data(z, f"z[{l}]", caption=caption)
 
-        lines = [
-            f"z[{l}] = W[{l}]·a[{k}] + b[{l}]" + ("   (a[1] = x, the input)" if k == 1 else "")
-        ]
-        if batch:
-            lines.append("The whole batch at once: each column of a goes through the same W and b.")
-        else:
-            lines += per_unit(
-                W.shape[0],
-                lambda i: (
-                    f"  unit {i + 1}: "
-                    f"{product_terms(list(zip(W[i].tolist(), a.tolist(), strict=True)))}"
-                    f" + {factor(b[i])} = {fmt(z[i])}"
-                ),
-            )
-        self.equation.set_text("\n".join(lines))
-        self.note.set_text("")
-
 
 class _ForwardActivationPage(_Page):
     """a[l] = f(z[l])."""
@@ -208,23 +165,6 @@ class _ForwardActivationPage(_Page):
         caption = "one column per sample" if batch else ""
         self.matrices["input"].set_data(z, f"z[{l}]", caption=caption)
         self.matrices["output"].set_data(a, f"a[{l}]", caption=caption)
-
-        f = ACTIVATIONS[step.op].symbol if step.op in ACTIVATIONS else step.op
-        if step.op == "softmax":
-            lines = [f"a[{l}] = softmax(z[{l}]):  sᵢ = e^zᵢ / Σⱼ e^zⱼ (each column sums to 1)"]
-        else:
-            lines = [f"a[{l}] = {f}(z[{l}])   (element by element)"]
-        if not batch:
-            if step.op == "softmax":
-                lines += per_unit(
-                    z.shape[0], lambda i: f"  unit {i + 1}: z = {fmt(z[i])} → s = {fmt(a[i])}"
-                )
-            else:
-                lines += per_unit(
-                    z.shape[0], lambda i: f"  unit {i + 1}: {f}({fmt(z[i])}) = {fmt(a[i])}"
-                )
-        self.equation.set_text("\n".join(lines))
-        self.note.set_text("")
 
 
 class _ForwardLossPage(_Page):
@@ -262,36 +202,6 @@ class _ForwardLossPage(_Page):
         else:
             self.matrices["output"].set_data(losses[s], "l")
 
-        lines = [LOSS_FORWARD.get(step.op, (f"l = {step.op}(ŷ, y)",))[0]]
-        if batch:
-            lines.append(
-                f"batch loss l = mean of the {losses.size} per-sample losses = {fmt(step.loss)}"
-            )
-        else:
-            lines.append("  " + _loss_substituted(step.op, yhat, y, float(losses[s])))
-        self.equation.set_text("\n".join(lines))
-        self.note.set_text("" if batch else f"ŷ = a[{L}], the network's output; y the label.")
-
-
-def _loss_substituted(op: str, yhat: Array, y: Array, value: float) -> str:
-    """One sample's loss with its numbers written in."""
-    if op == "bce":
-        p, t = float(yhat[0]), float(y[0])
-        return f"l = −({fmt(t)}·log {fmt(p)} + (1 − {fmt(t)})·log(1 − {fmt(p)})) = {fmt(value)}"
-    if op == "squared_error":
-        terms = " + ".join(
-            f"({fmt(t)} − {fmt(p)})²" for p, t in list(zip(yhat, y, strict=True))[:MAX_LINES]
-        )
-        return f"l = ½·({terms}) = {fmt(value)}"
-    if op == "cross_entropy":
-        c = int(np.argmax(y))
-        return f"l = −log s{_sub(c + 1)} = −log {fmt(yhat[c])} = {fmt(value)}   (class {c + 1})"
-    return f"l = {fmt(value)}"
-
-
-def _sub(n: int) -> str:
-    return str(n).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
-
 
 class _BackwardLossPage(_Page):
     """The loss node: backpropagation starts with ∂l/∂l = 1."""
@@ -310,29 +220,12 @@ class _BackwardLossPage(_Page):
     def render(self, step: Step, sample: int | None, checks: Checks) -> None:
         (key,) = step.local
         L = layer(key)
-        local = _pick(step.local[key], sample)
-        down = _pick(step.downstream[key], sample)
+        local = sample_of(step.local[key], sample)
+        down = sample_of(step.downstream[key], sample)
         tag = "batch mean" if sample is None else ""
         self.matrices["upstream"].set_data(step.upstream, "∂l/∂l")
         self.matrices["local"].set_data(local, f"∂l/∂a[{L}]", caption=tag)
         self.matrices["downstream"].set_data(down, f"∂l/∂a[{L}]", caption=tag)
-
-        u = float(np.asarray(step.upstream).ravel()[0])
-        head = f"∂l/∂a[{L}] = ∂l/∂l × ∂l/∂a[{L}]" + (f" ({tag})" if tag else "")
-        lines = [head]
-        if down.size == 1:
-            lines[0] += f" = {fmt(u)} × {factor(local[0])} = {fmt(down[0])}"
-        else:
-            lines += per_unit(
-                down.size,
-                lambda i: f"  unit {i + 1}: {fmt(u)} × {factor(local[i])} = {fmt(down[i])}",
-            )
-        self.equation.set_text("\n".join(lines))
-        rule = LOSS_GRADIENT.get(step.op, ("",))[0]
-        self.note.set_text(
-            "Backpropagation starts at the loss: ∂l/∂l = 1. The loss node's local gradient is "
-            f"{rule}, with ŷ = a[{L}].",
-        )
 
 
 class _BackwardActivationPage(_Page):
@@ -359,17 +252,12 @@ class _BackwardActivationPage(_Page):
         (zname,) = step.local
         l = layer(step.node)
         known = ACTIVATIONS.get(step.op)
-        f, fp, rule = (
-            (known.symbol, known.derivative, known.rule) if known else (step.op, f"{step.op}′", "")
-        )
+        fp = known.derivative if known else f"{step.op}′"
         local = np.asarray(step.local[zname])
-        up_all = np.asarray(step.upstream)
-        down_all = np.asarray(step.downstream[zname])
-        B = up_all.shape[1]
-        up = _pick(up_all, sample)
-        down = _pick(down_all, sample)
+        up = sample_of(step.upstream, sample)
+        down = sample_of(step.downstream[zname], sample)
         chain_all = step.chain.get(zname)
-        result = _pick(chain_all, sample) if chain_all is not None else down
+        result = sample_of(chain_all, sample) if chain_all is not None else down
         n = up.size
         mean = sample is None
         tag = "batch mean" if mean else ""
@@ -392,69 +280,15 @@ class _BackwardActivationPage(_Page):
         else:
             lm.set_data(np.zeros((0, 0)), jac, shape=f"{n}×{n} per sample", caption="pick a sample")
 
-        if step.diagonal:
-            head = f"∂l/∂z[{l}] = ∂l/∂a[{l}] ⊙ {fp}(z[{l}])"
-        else:
-            head = f"∂l/∂z[{l}] = (∂a[{l}]/∂z[{l}])ᵀ·∂l/∂a[{l}]"
-        lines = [head]
-        if mean:
-            lines[0] += f", averaged over the {B} samples = {value_list(result.tolist())}"
-        elif step.diagonal and n == 1:
-            d = local[0, sample or 0]
-            lines[0] += f" = {factor(up[0])} × {factor(d)} = {fmt(result[0])}"
-        elif step.diagonal:
-            d = local[:, sample or 0]
-            lines += per_unit(
-                n, lambda i: f"  unit {i + 1}: {factor(up[i])} × {factor(d[i])} = {fmt(result[i])}"
-            )
-        else:
-            J = local[sample or 0]
-            lines += per_unit(
-                n,
-                lambda i: (
-                    f"  unit {i + 1}: "
-                    f"{product_terms([(J[k, i], up[k]) for k in range(n)])} = {fmt(result[i])}"
-                ),
-            )
-
-        notes = []
-        if step.diagonal:
-            notes.append(DIAGONAL_NOTE.format(f=f, l=l, rule=rule))
-        else:
-            notes.append(SOFTMAX_NOTE)
-        if mean and B > 1:
-            notes.append(MEAN_NOTE)
-
         if chain_all is not None:
-            t = np.asarray(step.batch.t)
-            y = _pick(t, sample)
-            # ŷ is not in a backward record; the shortcut's own terms give it back: ŷ = (ŷ − y) + y.
-            yhat = down + y
             name = step.shortcut or "shortcut"
             self.shortcut_title.set_text(f"Output shortcut: full chain and {name}")
             self.matrices["chain"].set_data(result, "full chain", caption=tag)
             self.matrices["shortcut"].set_data(down, name, caption=tag)
-            if mean:
-                lines.append(f"full chain: {value_list(result.tolist())}")
-                lines.append(f"shortcut {name}: {value_list(down.tolist())} (batch means)")
-            elif n == 1:
-                lines.append(
-                    f"full chain: {factor(up[0])} × {fmt(local[0, sample or 0])} = {fmt(result[0])}"
-                )
-                lines.append(f"shortcut: {name} = {fmt(yhat[0])} − {fmt(y[0])} = {fmt(down[0])}")
-            else:
-                lines.append(f"full chain: {value_list(result.tolist())}")
-                lines.append(
-                    f"shortcut: {name} = {value_list(yhat.tolist())} − {value_list(y.tolist())}"
-                    f" = {value_list(down.tolist())}"
-                )
-            notes.append(SHORTCUT_WHY.get(name, "The full chain and the shortcut agree."))
         else:
             self.shortcut_title.set_text("")
         for m in self._shortcut:
             m.setVisible(chain_all is not None)
-        self.equation.set_text("\n".join(lines))
-        self.note.set_text("\n".join(notes))
 
 
 class _BackwardLinearPage(_Page):
@@ -498,13 +332,12 @@ class _BackwardLinearPage(_Page):
         B = a_all.shape[1]
         mean = sample is None
         s = sample or 0
-        delta = _pick(step.upstream, sample)
-        da = _pick(step.downstream[an], sample)
+        delta = sample_of(step.upstream, sample)
+        da = sample_of(step.downstream[an], sample)
         dW = np.asarray(step.downstream[Wn])
         db = np.asarray(step.downstream[bn])
         tag = "batch mean" if mean else ""
         param_tag = "batch mean" if B > 1 else ""
-        a_sym = node_symbol(an)
 
         m = self.matrices
         m["upstream"].set_data(delta, f"∂l/∂z[{l}] = δ[{l}]", caption=tag)
@@ -563,34 +396,6 @@ class _BackwardLinearPage(_Page):
             caption=f"rows: units i of z[{l}]; columns: units j of {an}; Σ = ∂l/∂{an}",
         )
 
-        lines = [f"∂l/∂{an} = {Wn}ᵀ·δ[{l}]" + (" (batch mean)" if mean else "")]
-        lines += per_unit(
-            n_in,
-            lambda j: (
-                f"  unit {j + 1}: "
-                f"{product_terms([(W[i, j], delta[i]) for i in range(n_out)])} = {fmt(da[j])}"
-            ),
-        )
-        if mean:
-            lines.append(f"∂l/∂{Wn} = mean over the batch of δ[{l}]·{a_sym}ᵀ")
-        else:
-            i, j = np.unravel_index(np.argmax(np.abs(np.nan_to_num(dW))), dW.shape)
-            a = a_all[:, s]
-            share = "" if B == 1 else f"  (sample {s + 1}; ∂l/∂{Wn} is the mean over the batch)"
-            lines.append(
-                f"∂l/∂{Wn} = δ[{l}]·{an}ᵀ, entry [i,j] = δᵢ·aⱼ, e.g. [{i + 1},{j + 1}]: "
-                f"{factor(delta[i])}×{factor(a[j])} = {fmt(delta[i] * a[j])}{share}"
-            )
-        db_text = value_list(_flat(db)) if db.size > 1 else fmt(db.ravel()[0])
-        lines.append(
-            f"∂l/∂{bn} = δ[{l}]" + (" averaged over the batch" if B > 1 else "") + f" = {db_text}"
-        )
-        self.equation.set_text("\n".join(lines))
-        note = LINEAR_NOTE.format(l=l, k=k)
-        if B > 1:
-            note += f" ∂l/∂{Wn} and ∂l/∂{bn} are means over the {B} samples of the batch."
-        self.note.set_text(note)
-
 
 class _UpdatePage(_Page):
     """p ← p − η·∂l/∂p: before, change, after, and the gradient with its check."""
@@ -622,25 +427,6 @@ class _UpdatePage(_Page):
         self.matrices["after"].set_data(after, f"{p} new")
         self.matrices["grad"].set_data(grad, f"∂l/∂{p}")
         self.matrices["grad"].set_check(checks.get(p))
-
-        lines = [f"{p} ← {p} − η·∂l/∂{p},   η = {fmt(lr)}"]
-        entries = list(np.ndindex(before.shape))
-
-        def entry_line(k: int) -> str:
-            idx = entries[k]
-            where = "[" + ",".join(str(i + 1) for i in idx) + "]"
-            if momentum:
-                rhs = f"{fmt(before[idx])} + {factor(change[idx])}"
-            else:
-                rhs = f"{fmt(before[idx])} − {fmt(lr)}×{factor(grad[idx])}"
-            return f"  {where}: {rhs} = {fmt(after[idx])}"
-
-        lines += per_unit(len(entries), entry_line, "entries")
-        self.equation.set_text("\n".join(lines))
-        if momentum:
-            self.note.set_text(MOMENTUM_NOTE.format(p=p, plain=value_list(_flat(plain))))
-        else:
-            self.note.set_text(UPDATE_NOTE)
 
 
 # --- the card ---------------------------------------------------------------------------------
@@ -802,6 +588,10 @@ class GradientCardView(Zoomable, QtWidgets.QWidget):
         page = self._pages[_kind(step)]
         with np.errstate(all="ignore"):  # NaN and ±inf are shown, never warned about
             page.render(step, sample, self._checks)
+        # the words and numbers under the matrices, from the same document as the exports
+        doc = document(step, sample, NOTATION)
+        page.equation.set_text(equation_text(doc))
+        page.note.set_text(note_text(doc))
         self._switch(page)
         self._header.set_text(
             step.phase,

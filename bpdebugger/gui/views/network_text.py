@@ -14,33 +14,19 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import numpy.typing as npt
 
+from bpdebugger.engine import notation
+from bpdebugger.engine.notation import ACTIVATIONS, LOSS_FORWARD, MINUS
 from bpdebugger.engine.trace import Snapshot
 
 Array = npt.NDArray[np.float64]
 
-MINUS = "\u2212"  # a typeset minus: "−0.56" reads as a number, "-0.56" as a hyphen
-_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-
 # f(z) as the notes write it; softmax reads the whole layer, so it takes the vector.
-ACTIVATION_SYMBOLS = {
-    "tanh": "tanh",
-    "sigmoid": "σ",
-    "relu": "relu",
-    "leaky_relu": "leaky_relu",
-    "identity": "id",
-    "softmax": "softmax",
-}
-
-LOSS_FORMULAS = {
-    "bce": "l = −(y·log ŷ + (1 − y)·log(1 − ŷ))",
-    "squared_error": "l = ½·Σᵢ (yᵢ − ŷᵢ)²",
-    "cross_entropy": "l = −Σᵢ yᵢ·log ŷᵢ",
-}
+ACTIVATION_SYMBOLS = {name: a.symbol for name, a in ACTIVATIONS.items()}
 
 
 def subscript(i: int) -> str:
     """The 1-based subscript of unit index ``i`` (0-based), as the notes number units: x₁, x₂."""
-    return str(i + 1).translate(_SUBSCRIPTS)
+    return notation.subscript(i + 1)
 
 
 def fmt_short(v: float) -> str:
@@ -265,7 +251,7 @@ def _param_tooltip(
 
 def loss_tooltip(reader: SnapshotReader | None, loss: str) -> str:
     """The loss node: its formula, the batch loss and the target of the shown sample."""
-    lines = [f"loss node l: {loss}", LOSS_FORMULAS.get(loss, "")]
+    lines = [f"loss node l: {loss}", LOSS_FORWARD.get(loss, ("",))[0]]
     if reader is not None and reader.snap.loss is not None:
         mean = f" (mean over the batch of {reader.batch})" if reader.batch > 1 else ""
         lines.append(f"l = {fmt_long(reader.snap.loss)}{mean}")

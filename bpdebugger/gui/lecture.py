@@ -69,15 +69,13 @@ class LectureMode(QtCore.QObject):
             toolbar.addSeparator()
             toolbar.addAction(self.action)
 
-        # Esc leaves lecture mode; only then, so it cancels editors the rest of the time.
-        self._escape = QtGui.QShortcut(QtGui.QKeySequence("Esc"), window)
-        self._escape.setEnabled(False)
-        self._escape.activated.connect(lambda: self.action.setChecked(False))
-
         # Zooming in lecture mode sets the lecture zoom for next time.
         for name in ("zoom_in", "zoom_out", "zoom_reset"):
             window.actions_by_name[name].triggered.connect(self._remember_zoom)
-        # The window saves its layout on closing: the one from before the lecture.
+        # The window saves its layout on closing: the one from before the lecture. And Esc
+        # leaves lecture mode when it reaches the window: not as a shortcut, which would
+        # take it before the focused widget, but only when no widget had a use for it (the
+        # weight editor and the settings cancel with it, a unit map goes back).
         window.installEventFilter(self)
 
     def active(self) -> bool:
@@ -109,14 +107,12 @@ class LectureMode(QtCore.QObject):
         self.appearance.set_high_contrast(True)
         w.showFullScreen()
         w.set_zoom(lecture_zoom())  # after full screen: the card's width follows the window's
-        self._escape.setEnabled(True)
 
     def _leave(self) -> None:
         before = self._before
         assert before is not None
         w = self.window
         self._before = None
-        self._escape.setEnabled(False)
         self.appearance.set_high_contrast(False)
         w.setWindowState(before.window_state)
         if not before.window_state & (
@@ -153,6 +149,11 @@ class LectureMode(QtCore.QObject):
             kind = event.type()
             if kind == QtCore.QEvent.Type.Close and self.active():
                 self.action.setChecked(False)
+            elif kind == QtCore.QEvent.Type.KeyPress and self.active():
+                assert isinstance(event, QtGui.QKeyEvent)
+                if event.key() == QtCore.Qt.Key.Key_Escape and not event.modifiers():
+                    self.action.setChecked(False)
+                    return True
             elif self._settling is not None and kind in (
                 QtCore.QEvent.Type.Resize,
                 QtCore.QEvent.Type.LayoutRequest,

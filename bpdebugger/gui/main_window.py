@@ -439,9 +439,7 @@ class MainWindow(QtWidgets.QMainWindow):
         base = QtWidgets.QApplication.font()
         font = scaled_font(base, factor)
         chrome = [self.menuBar(), self.statusBar(), *self.findChildren(QtWidgets.QToolBar)]
-        # The docks' tabs (the window's own tab bars) and titles, drawn in the dock's font.
-        chrome += [bar for bar in self.findChildren(QtWidgets.QTabBar) if bar.parent() is self]
-        chrome += self.docks().values()
+        chrome += self.docks().values()  # their titles, drawn in the dock's font
         for widget in chrome:
             widget.setFont(font)
         # A dock's contents would inherit its font: their size stays the application's

@@ -123,6 +123,33 @@ def test_lecture_mode_enlarges_every_text_by_the_lecture_zoom(window):
     assert tick_points(boundary_axis(window)) == pytest.approx(DEFAULT_ZOOM * axis_before)
 
 
+def test_the_docks_titles_grow_with_the_zoom_and_their_contents_do_not_twice(window):
+    def title_height(dock: QtWidgets.QDockWidget) -> int:
+        return dock.widget().geometry().top()  # the title bar is above the contents
+
+    card = window.docks()["gradients"]
+    before = {
+        "title": card.font().pointSizeF(),
+        "height": title_height(card),
+        "card_text": window.card.matrix("upstream").font().pointSizeF(),
+    }
+
+    window.actions_by_name["lecture_mode"].trigger()
+    QtWidgets.QApplication.processEvents()
+
+    for name in LECTURE_DOCKS:
+        title = window.docks()[name].font().pointSizeF()
+        assert title == pytest.approx(DEFAULT_ZOOM * before["title"])
+    assert title_height(card) >= 1.3 * before["height"]
+    # The card scales its own text, once: the dock's larger font does not reach it.
+    assert card.widget().font().pointSizeF() == pytest.approx(before["title"])
+    card_text = window.card.matrix("upstream").font().pointSizeF()
+    assert card_text == pytest.approx(DEFAULT_ZOOM * before["card_text"])
+
+    window.actions_by_name["lecture_mode"].trigger()
+    assert card.font().pointSizeF() == pytest.approx(before["title"])
+
+
 def test_lecture_mode_shows_the_lecture_panels_full_screen_in_high_contrast(window):
     window.actions_by_name["lecture_mode"].trigger()
 
@@ -178,7 +205,97 @@ def test_escape_leaves_lecture_mode_and_only_then_is_it_taken(window, qtbot):
     qtbot.keyClick(window, QtCore.Qt.Key.Key_Escape)
     assert not window.lecture.active()
     assert not window.actions_by_name["lecture_mode"].isChecked()
-    assert not window.lecture._escape.isEnabled()  # Esc is the editors' again
+
+
+def test_in_lecture_mode_escape_cancels_an_open_weight_edit_and_only_then_leaves(window, qtbot):
+    window.actions_by_name["lecture_mode"].trigger()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    view = window.network_view
+    view.open_editor("W[2]", (0, 1))
+    editor = view.value_editor()
+    qtbot.waitUntil(editor.line_edit.hasFocus)
+    editor.line_edit.setText("0.75")
+    with qtbot.assertNotEmitted(view.edit_requested):
+        qtbot.keyClick(editor.line_edit, QtCore.Qt.Key.Key_Escape)
+    assert not editor.isVisible()  # the edit is cancelled…
+    assert window.lecture.active()  # …and the lecture goes on
+    assert window.isFullScreen()
+
+    qtbot.keyClick(window.focusWidget() or window, QtCore.Qt.Key.Key_Escape)
+    assert not window.lecture.active()
+
+
+def test_in_lecture_mode_escape_in_the_breakpoint_condition_leaves_keeping_the_text(window, qtbot):
+    window.actions_by_name["lecture_mode"].trigger()
+    window.docks()["breakpoints"].show()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    field = window.breakpoints_panel.condition_field
+    field.setFocus()
+    qtbot.waitUntil(field.hasFocus)
+    qtbot.keyClicks(field, "norm(dW[2]) < 1e-4")
+    qtbot.keyClick(field, QtCore.Qt.Key.Key_Escape)  # the field has no use for Esc
+    assert not window.lecture.active()
+    assert field.text() == "norm(dW[2]) < 1e-4"
+
+
+def test_in_lecture_mode_escape_first_drops_pending_settings(window, qtbot):
+    window.actions_by_name["lecture_mode"].trigger()
+    window.docks()["settings"].show()
+    window.docks()["settings"].raise_()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    panel = window.settings_panel
+    panel.sizes_field.setFocus()
+    qtbot.waitUntil(panel.sizes_field.hasFocus)
+    panel.sizes_field.setText("2, 7, 1")
+    assert panel.is_modified()
+    qtbot.keyClick(panel.sizes_field, QtCore.Qt.Key.Key_Escape)
+    assert panel.sizes_field.text() == "2, 2, 1"  # reverted…
+    assert window.lecture.active()  # …still lecturing
+    qtbot.keyClick(panel.sizes_field, QtCore.Qt.Key.Key_Escape)  # nothing left to drop
+    assert not window.lecture.active()
+
+
+def test_in_lecture_mode_escape_first_takes_a_unit_map_back_to_all_units(window, qtbot):
+    window.actions_by_name["lecture_mode"].trigger()
+    window.docks()["plot_units"].show()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    units = window.plots["units"]
+    units.show_unit(2, 0)
+    units.setFocus()
+    qtbot.waitUntil(units.hasFocus)
+    qtbot.keyClick(units, QtCore.Qt.Key.Key_Escape)
+    assert units.shown is None  # back to every unit…
+    assert window.lecture.active()  # …still lecturing
+    qtbot.keyClick(units, QtCore.Qt.Key.Key_Escape)
+    assert not window.lecture.active()
+
+
+def test_in_lecture_mode_escape_leaves_from_any_widget_that_has_no_use_for_it(window, qtbot):
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    window.actions_by_name["lecture_mode"].trigger()
+    for dock in window.docks().values():
+        dock.show()  # every panel's widgets, one of each kind
+    qtbot.wait(10)
+    kinds: dict[type, QtWidgets.QWidget] = {}
+    for widget in window.findChildren(QtWidgets.QWidget):
+        if (
+            widget.isVisible()
+            and widget.window() is window
+            and widget.focusPolicy() & QtCore.Qt.FocusPolicy.TabFocus
+        ):
+            kinds.setdefault(type(widget), widget)
+    assert len(kinds) >= 8  # line edits, spin boxes, combos, lists, views, plots…
+    for widget in kinds.values():
+        if not window.lecture.active():
+            window.actions_by_name["lecture_mode"].trigger()
+        widget.setFocus()
+        qtbot.keyClick(widget, QtCore.Qt.Key.Key_Escape)
+        assert not window.lecture.active(), type(widget).__name__
 
 
 def test_the_lecture_zoom_is_remembered_for_the_next_window(make_window):
@@ -275,3 +392,21 @@ def test_each_scheme_reads_well(scheme):
     for fill in (scheme.value_fill, scheme.gradient_fill):
         assert wcag_contrast(scheme.ink, fill) >= 7
     assert wcag_contrast(scheme.gradient_ink, scheme.paper) >= 4.5
+
+
+def test_after_a_lecture_the_loss_plots_accuracy_axis_is_back_in_view(window, qtbot):
+    plot = window.plots["loss"]
+    assert plot.isVisible()  # hidden during the lecture, its fonts grown meanwhile
+    window.actions_by_name["lecture_mode"].trigger()
+    window.actions_by_name["lecture_mode"].trigger()
+    qtbot.wait(50)  # the posted re-layouts
+
+    item = plot.plot_item
+    view = QtCore.QRectF(plot.view.viewport().rect())
+    axis = item.getAxis("right")
+    assert axis.isVisible()
+    on_screen = item.mapRectToScene(axis.geometry())
+    assert on_screen.width() > 0
+    assert view.contains(on_screen), (on_screen, view)
+    assert view.contains(item.sceneBoundingRect())
+    assert plot.accuracy_box.sceneBoundingRect() == item.vb.sceneBoundingRect()

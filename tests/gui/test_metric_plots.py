@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from bpdebugger.debugger import Session
 from bpdebugger.engine.session import parse_session
+from bpdebugger.gui import theme
 from bpdebugger.gui.plots.loss_plot import (
     FEWEST_ITERATIONS,
     HUGE,
@@ -173,6 +174,73 @@ def test_a_deeper_session_gets_a_curve_per_layer_and_back(qt, norms_plot):
     norms_plot.refresh()
     assert len(visible_curves(norms_plot)) == 2
     assert legend_names(norms_plot) == ["W[2]", "W[3]"]
+
+
+def contrast(a: QtGui.QColor, b: QtGui.QColor) -> float:
+    """WCAG contrast ratio of two colours (1 to 21)."""
+
+    def luminance(c: QtGui.QColor) -> float:
+        def lin(v: float) -> float:
+            return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+
+        return 0.2126 * lin(c.redF()) + 0.7152 * lin(c.greenF()) + 0.0722 * lin(c.blueF())
+
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+@pytest.fixture
+def dark_palette():
+    """The application in the dark theme's palette while the test runs."""
+
+    def use(palette: QtGui.QPalette) -> None:
+        QtWidgets.QApplication.setPalette(palette)
+        QtWidgets.QApplication.processEvents()  # Qt posts the change to each widget
+
+    yield lambda: use(theme.DARK.palette())
+    use(QtGui.QPalette())
+
+
+def test_every_layers_curve_reads_on_the_light_and_the_dark_paper(qt, norms_plot, dark_palette):
+    qt.replace(generated([2] + [6] * 8 + [1], ["tanh"] * 8 + ["sigmoid"], "bce", 0.1))
+    norms_plot.refresh()
+    assert len(visible_curves(norms_plot)) == 9
+
+    def trend_colours() -> list[QtGui.QColor]:
+        return [trend.opts["pen"].color() for trend in norms_plot.trends]
+
+    def check(scheme: theme.Scheme) -> None:
+        assert theme.scheme() is scheme
+        colours = trend_colours()
+        for j, colour in enumerate(colours):
+            assert contrast(colour, scheme.paper) >= 2, (scheme.name, j, colour.name())
+        # Seven colours, told apart; the eighth layer is the first again, dashed.
+        assert len({c.name() for c in colours[:7]}) == 7
+        assert colours[7] == colours[0]
+        assert norms_plot.trends[7].opts["pen"].style() == QtCore.Qt.PenStyle.DashLine
+        # Each raw band is a paler shade of its trend: between it and the paper.
+        for trend, raw in zip(norms_plot.trends, norms_plot.curves, strict=True):
+            paper_distance = contrast(raw.opts["pen"].color(), scheme.paper)
+            assert 1 < paper_distance < contrast(trend.opts["pen"].color(), scheme.paper)
+
+    check(theme.LIGHT)
+    dark_palette()
+    check(theme.DARK)
+    assert trend_colours()[6] == theme.DARK.ink  # Okabe–Ito's black, as the theme's ink
+    # The legend's samples draw with the curves' own pens, in the new colours too.
+    samples = [sample.item for sample, _label in norms_plot.legend.items]
+    assert samples[:9] == norms_plot.trends[:9]
+
+
+def test_the_loss_plots_curves_follow_the_theme(loss_plot, dark_palette):
+    for scheme in (theme.LIGHT, theme.DARK):
+        if scheme is theme.DARK:
+            dark_palette()
+        pale = loss_plot.iteration_curve.opts["pen"].color()
+        bold = loss_plot.epoch_curve.opts["pen"].color()
+        assert bold == QtGui.QColor("#0072B2")
+        # The per-iteration curve recedes behind the epoch means, on either paper.
+        assert 1.2 < contrast(pale, scheme.paper) < contrast(bold, scheme.paper), scheme.name
 
 
 def test_the_marker_follows_the_position(qt, qtbot, loss_plot, norms_plot):

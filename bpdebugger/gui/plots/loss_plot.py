@@ -42,7 +42,9 @@ from ..views.network_text import fmt_long
 from .plot_base import OnScreen, export_scene, point_size, restyle, style_axis
 
 # Okabe & Ito's palette: told apart by colour-blind viewers and on a washed-out projector.
-# (Yellow, last, is kept for the ninth curve on; on white it is pale.)
+# Its black is the theme's ink (white-ish on a dark paper, where black would vanish); its
+# yellow is left out, hardly visible on white: an eighth curve is the first one dashed.
+INK = "ink"
 OKABE_ITO = (
     "#0072B2",  # blue
     "#D55E00",  # vermillion
@@ -50,23 +52,22 @@ OKABE_ITO = (
     "#CC79A7",  # reddish purple
     "#E69F00",  # orange
     "#56B4E9",  # sky blue
-    "#000000",  # black
-    "#F0E442",  # yellow
+    INK,  # black on white
 )
-TRAIN = QtGui.QColor(OKABE_ITO[0])
-TEST = QtGui.QColor(OKABE_ITO[1])
+TRAIN, TEST = OKABE_ITO[0], OKABE_ITO[1]
 GRID_Z = -200  # the axes, which draw the grid, below the ViewBox's −100
 # The largest magnitude drawn (and on a log scale the smallest, 1/HUGE): two padded
 # spans of 10^±250 stay well inside float64's 1e308.
 HUGE = 1e250
 
 
-def lighter(colour: QtGui.QColor, amount: float) -> QtGui.QColor:
-    """``colour`` mixed with white (0: unchanged, 1: white). Opaque on purpose: Qt's raster
-    engine draws a translucent line tens of times slower than an opaque one."""
-    return QtGui.QColor.fromRgbF(
-        *(c + (1.0 - c) * amount for c in (colour.redF(), colour.greenF(), colour.blueF()))
-    )
+def curve_colour(name: str, fade: float = 0.0) -> QtGui.QColor:
+    """A palette entry (a colour's name or INK) in the theme now, faded towards its paper
+    by ``fade`` (0: unchanged, 1: the paper): a pale curve recedes on a dark paper too.
+    Opaque on purpose: Qt's raster engine draws a translucent line tens of times slower."""
+    colours = theme.scheme()
+    colour = colours.ink if name == INK else QtGui.QColor(name)
+    return theme.mix(colour, colours.paper, 1.0 - fade)
 
 
 def pen(
@@ -304,6 +305,8 @@ class MetricPlot(OnScreen, QtWidgets.QWidget):
         self._x_first: int | None = None
         self._shapes: dict[pg.PlotDataItem, tuple[str, float]] = {}
         self._spans: dict[pg.PlotDataItem, tuple[float, float, float, float] | None] = {}
+        # Each curve's look, to draw it again in a new theme: colour, fade, width, dash.
+        self._looks: dict[pg.PlotDataItem, tuple[str, float, float, QtCore.Qt.PenStyle | None]] = {}
         self._thinned_for: tuple[float, float] | None = None  # the x range of the last refresh
 
         self.log_box = QtWidgets.QCheckBox("Log scale")
@@ -319,6 +322,11 @@ class MetricPlot(OnScreen, QtWidgets.QWidget):
         self.view = pg.GraphicsLayoutWidget()
         self.view.setBackground(theme.scheme().paper)
         self.view.ci.layout.setContentsMargins(2, 2, 2, 2)
+        # pyqtgraph fits the layout to the view when the view is resized, and Qt widens it
+        # to its minimum when that grows (larger fonts: lecture mode's zoom), but nothing
+        # narrows it again when the minimum shrinks: the plot would stay wider than its
+        # view, the right axis out of sight. So it is fitted again at each re-layout.
+        self.view.ci.installEventFilter(self)
         # PlotItem shows every axis it is given: the right one only for a second y scale.
         names = ("left", "bottom", "right") if right_label else ("left", "bottom")
         self.plot_item: pg.PlotItem = self.view.addPlot(
@@ -385,22 +393,33 @@ class MetricPlot(OnScreen, QtWidgets.QWidget):
 
     def _curve(
         self,
-        colour: QtGui.QColor,
+        colour: str,
         width: float = 1.0,
         style: QtCore.Qt.PenStyle | None = None,
         method: str = "peak",
         per_pixel: float = 1.0,
+        fade: float = 0.0,
     ) -> pg.PlotDataItem:
         """A curve that stays cheap however long it grows: created once per plot.
 
-        ``decimate`` leaves it ``per_pixel`` blocks per pixel of plot width (for 'peak'
-        a min–max pair each: finer is not seen). pyqtgraph's downsampling and clipping
-        are on too, for the moment between a zoom and the refresh it brings about."""
-        curve = pg.PlotDataItem(pen=pen(colour, width, style), autoDownsampleFactor=per_pixel)
+        ``colour`` and ``fade`` as ``curve_colour`` takes them (drawn again in each new
+        theme). ``decimate`` leaves it ``per_pixel`` blocks per pixel of plot width (for
+        'peak' a min–max pair each: finer is not seen). pyqtgraph's downsampling and
+        clipping are on too, for the moment between a zoom and the refresh it brings about."""
+        curve = pg.PlotDataItem(
+            pen=pen(curve_colour(colour, fade), width, style), autoDownsampleFactor=per_pixel
+        )
         curve.setDownsampling(auto=True, method=method)
         curve.setClipToView(True)
         self._shapes[curve] = (method, per_pixel)
+        self._looks[curve] = (colour, fade, width, style)
         return curve
+
+    def _recolour(self) -> None:
+        """Every curve in the theme's colours (the legend's samples draw the curves' pens)."""
+        for curve, (colour, fade, width, style) in self._looks.items():
+            curve.setPen(pen(curve_colour(colour, fade), width, style))
+        self.legend.update()
 
     def _iterations(self, first: int, n: int) -> Array:
         """first, first + 1, … (n of them) as floats: a view of a buffer that doubles, so
@@ -465,7 +484,11 @@ class MetricPlot(OnScreen, QtWidgets.QWidget):
         if iteration == self._marked_iteration:
             return
         self._marked_iteration = iteration
-        self._place_marker()  # cheap: one line moves now; the readout waits for refresh
+        if not self.qt.running:
+            # One line moves now; the readout waits for the refresh. During a run the
+            # marker moves at the plot's own refresh, its turn among the frames: moved
+            # every frame it would repaint the whole plot every frame.
+            self._place_marker()
         self._mark_dirty()
 
     def _on_session_replaced(self, session: Session) -> None:
@@ -603,11 +626,18 @@ class MetricPlot(OnScreen, QtWidgets.QWidget):
     def zoom(self) -> float:
         return self._zoom
 
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if watched is self.view.ci and event.type() == QtCore.QEvent.Type.LayoutRequest:
+            # Before the layout places the items: at its new minimum, into the view.
+            self.view.ci.setGeometry(self.view.range)
+        return super().eventFilter(watched, event)
+
     def changeEvent(self, event: QtCore.QEvent) -> None:
         # The theme follows the application's palette (system scheme, choice, lecture mode).
         if event.type() == QtCore.QEvent.Type.PaletteChange:
             restyle(self)
             self.marker.setPen(pen(theme.scheme().outline, 1.0))
+            self._recolour()
         super().changeEvent(event)
 
 
@@ -626,7 +656,7 @@ class LossPlot(MetricPlot):
         )
         item = self.plot_item
         # Train in blue, test in vermillion; loss solid, accuracy dashed (right axis).
-        self.iteration_curve = self._curve(lighter(TRAIN, 0.55), 1.0)
+        self.iteration_curve = self._curve(TRAIN, 1.0, fade=0.55)
         self.epoch_curve = self._curve(TRAIN, 2.5)
         self.test_curve = self._curve(TEST, 2.5)
         for curve in (self.iteration_curve, self.epoch_curve, self.test_curve):

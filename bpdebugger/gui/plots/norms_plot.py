@@ -13,13 +13,13 @@ marker, export, zoom) is in loss_plot.MetricPlot.
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from ...debugger import Session
 from ...debugger.metrics import Metrics
 from ..qt_session import QtSession
 from ..views.network_text import fmt_long
-from .loss_plot import OKABE_ITO, MetricPlot, lighter, packed, plottable
+from .loss_plot import OKABE_ITO, MetricPlot, packed, plottable
 
 # One trend point per this many pixels: smooth enough to read, fine enough to follow.
 TREND_PIXELS = 8
@@ -31,10 +31,10 @@ _STYLES = (
 )
 
 
-def layer_pen_style(j: int) -> tuple[QtGui.QColor, QtCore.Qt.PenStyle]:
-    """Colour and dash of the j-th layer's curve: the palette, then again dashed."""
-    colour = QtGui.QColor(OKABE_ITO[j % len(OKABE_ITO)])
-    return colour, _STYLES[(j // len(OKABE_ITO)) % len(_STYLES)]
+def layer_pen_style(j: int) -> tuple[str, QtCore.Qt.PenStyle]:
+    """Colour (a palette entry, see loss_plot.curve_colour) and dash of the j-th layer's
+    curve: the palette, then again dashed."""
+    return OKABE_ITO[j % len(OKABE_ITO)], _STYLES[(j // len(OKABE_ITO)) % len(_STYLES)]
 
 
 class NormsPlot(MetricPlot):
@@ -58,7 +58,7 @@ class NormsPlot(MetricPlot):
         self._layers = layers
         while len(self.curves) < len(layers):
             colour, style = layer_pen_style(len(self.curves))
-            curve = self._curve(lighter(colour, 0.6), 1.0, style)
+            curve = self._curve(colour, 1.0, style, fade=0.6)
             self.plot_item.addItem(curve)
             trend = self._curve(colour, 2.0, style, "mean", per_pixel=1.0 / TREND_PIXELS)
             trend.setZValue(10)  # every trend above every raw band

@@ -21,7 +21,7 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from bpdebugger.engine.gradcheck import Check
-from bpdebugger.engine.notation import ACTIVATIONS, fmt, value_list
+from bpdebugger.engine.notation import ACTIVATIONS, fmt
 from bpdebugger.engine.stop_text import document, layer, sample_of
 from bpdebugger.engine.trace import Step
 from bpdebugger.gui.theme import Zoomable, scaled_font
@@ -596,7 +596,7 @@ class GradientCardView(Zoomable, QtWidgets.QWidget):
         self._header.set_text(
             step.phase,
             f"{step.node} · {step.op} · iteration {step.iteration}, stop {step.index}",
-            _detail(step, sample),
+            doc.detail,
         )
         self._settle()
 
@@ -744,20 +744,3 @@ def _kind(step: Step) -> str:
     if step.node == "l":
         return f"{step.phase} loss"
     return f"{step.phase} {'linear' if step.op == 'linear' else 'activation'}"
-
-
-def _detail(step: Step, sample: int | None) -> str:
-    """The sample or batch this stop is about, in one muted line."""
-    batch = step.batch
-    B = len(batch)
-    head = f"epoch {step.epoch}"
-    if B > 1:
-        head += f" · batch of {B}"
-        if sample is None or step.phase == "update":
-            return head + (" · all samples" if step.phase != "backward" else " · batch mean")
-    k = sample or 0
-    x = ", ".join(fmt(v) for v in np.asarray(batch.x)[:, k].tolist())
-    y = np.asarray(batch.y)[k]
-    y_text = fmt(y) if np.ndim(y) == 0 else value_list(np.ravel(y).tolist())
-    which = f" · sample {k + 1}" if B > 1 else ""
-    return f"{head}{which}: x = ({x}), y = {y_text}"

@@ -47,6 +47,7 @@ from bpdebugger.engine.session import SessionSpec, load_session, save_session
 from bpdebugger.engine.trace import Snapshot, Step, snapshot
 from bpdebugger.engine.training import Batch
 
+from . import saving
 from .breakpoints import NONFINITE, Breakpoint
 from .conditions import parse
 from .context import FastIteration, StopContext, fast_keys
@@ -128,10 +129,16 @@ class Session:
         self.add_breakpoint(condition=NONFINITE)
         if "position" in spec.view:
             self._go_to_saved(spec.view["position"])
+        # The saved breakpoints and watches live on as the session's own; the spec drops
+        # them, so a session rebuilt from it (new settings, new data) does not get them twice.
+        saving.restore(self, spec.extra)
+        extra = {key: v for key, v in spec.extra.items() if key not in saving.SAVED_FIELDS}
+        self.spec = replace(spec, extra=extra)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], **options: Any) -> Session:
-        """A session from a session file (CONTRACTS.md); InputError names what is wrong."""
+        """A session from a session file (CONTRACTS.md), at its saved position, with its
+        breakpoints and watches (saving.py); InputError names the file, field and problem."""
         spec = load_session(path)
         try:
             return cls(spec, **options)
@@ -818,8 +825,10 @@ class Session:
         is kept); "training.learning_rate" is the rate then; "view": {"position": [k, i]};
         "resume" says the session resumes at iteration k, with the momentum buffers and the
         edits needed to be exactly here: those of the data set so far and those made in
-        iteration k up to stop i. Notes and everything else of the loaded file are kept.
-        ``view`` adds what a window showed (its panels, its zoom) to "view".
+        iteration k up to stop i. "breakpoints" and "watches" are the session's (saving.py
+        has their shape; run_to's temporary breakpoint is left out). Notes and everything
+        else of the loaded file are kept. ``view`` adds what a window showed (its panels,
+        its zoom) to "view".
         """
         k, i = self._position
         h, start = self._history, self._run.start
@@ -840,6 +849,8 @@ class Session:
         extra = {key: v for key, v in self.spec.extra.items() if key != "resume"}
         if resume != {"iteration": 1}:
             extra["resume"] = resume
+        extra["breakpoints"] = saving.breakpoints_json(self.breakpoints)
+        extra["watches"] = saving.watches_json(self.watches)
         spec = replace(
             self.spec.with_params(params),
             learning_rate=lr,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -29,6 +30,13 @@ FORMAT = "bpdebugger-session/1"
 
 # A step-debugger shows every unit; wider layers are a typo, not a network to step through.
 MAX_WIDTH = 4096
+
+# Deeper than any parameter: json reads lists nested almost to Python's recursion limit, and
+# measuring one recursively must stop well before that limit.
+_MAX_NESTING = 32
+
+# The rest of a JSON token: no blank, no punctuation, no quote.
+_TOKEN = re.compile(r'[^\s,:\[\]{}"]*')
 
 # Keys of the data spec for each way of giving data.
 _GENERATED_KEYS = ("dataset", "n", "noise", "seed", "test_fraction", "classes")
@@ -114,7 +122,8 @@ class SessionSpec:
 
 
 def load_session(path: str | os.PathLike[str]) -> SessionSpec:
-    """Read and validate a session file; InputError names the file, field and problem."""
+    """Read and validate a session file; InputError names the file, field and problem. A
+    file that cannot be read, is empty, ends early or is not JSON is one line too."""
     path = Path(path)
     source = str(path)
     try:
@@ -127,19 +136,34 @@ def load_session(path: str | os.PathLike[str]) -> SessionSpec:
         raise InputError("not a text file (not UTF-8)", source=source) from None
     except OSError as e:
         raise InputError(f"cannot read: {e.strerror}", source=source) from None
+    if not text.strip():
+        raise InputError("the file is empty", source=source)
     try:
         # NaN and Infinity parse as numbers, so the field checks can name where they are.
         obj = json.loads(text)
     except json.JSONDecodeError as e:
-        raise InputError(
-            f"not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}", source=source
-        ) from None
+        raise InputError(_json_problem(text, e), source=source) from None
+    except RecursionError:  # json's parser recurses once per level of nesting
+        raise InputError("not valid JSON: nested too deeply", source=source) from None
     try:
         spec = parse_session(obj, base_dir=path.resolve().parent)
     except InputError as e:
         raise e.within(source=source) from None
     spec.path = path
     return spec
+
+
+def _json_problem(text: str, e: json.JSONDecodeError) -> str:
+    """What is wrong with text that is not JSON. Where the parser gave up at the end of the
+    text, or in its last token (a string never closed, "1e", "tru", "\\u20"), the file was
+    most likely cut short (a copy or a save interrupted): say so rather than only which
+    comma the parser wanted."""
+    # Some of json's messages end in "at" ("Unterminated string starting at").
+    where = f"{e.msg.removesuffix(' at')} at line {e.lineno}, column {e.colno}"
+    in_last_token = e.pos > 0 and e.msg != "Extra data" and _TOKEN.fullmatch(text.rstrip()[e.pos :])
+    if in_last_token or e.msg.startswith("Unterminated string"):
+        return f"the file ends early (truncated?): {where}"
+    return f"not valid JSON: {where}"
 
 
 def parse_session(obj: Any, base_dir: Path | None = None) -> SessionSpec:
@@ -322,11 +346,14 @@ def _array(value: Any, shape: tuple[int, ...], where: str) -> Array:
     return out
 
 
-def _shape_of(value: Any) -> tuple[int, ...] | None:
-    """The shape of a regular nested list (anything else at the leaves), or None if ragged."""
+def _shape_of(value: Any, depth: int = 0) -> tuple[int, ...] | None:
+    """The shape of a regular nested list (anything else at the leaves), or None if ragged
+    or nested deeper than _MAX_NESTING."""
     if not isinstance(value, list):
         return ()
-    shapes = {_shape_of(v) for v in value}
+    if depth == _MAX_NESTING:
+        return None
+    shapes = {_shape_of(v, depth + 1) for v in value}
     if len(shapes) > 1 or None in shapes:
         return None
     return (len(value), *(shapes.pop() if shapes else ()))

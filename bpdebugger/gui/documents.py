@@ -32,14 +32,6 @@ AUTOSAVE_MS = 15_000
 DIRECTORY_KEY = "documents/directory"  # where the last file was opened or saved
 
 
-def load_session_file(path: Path) -> Session:
-    """A session from a file; any problem is one InputError naming the file."""
-    try:
-        return Session.load(path)
-    except RecursionError:  # json gives up on arrays nested thousands deep
-        raise InputError("not valid JSON: nested too deeply", source=str(path)) from None
-
-
 class Documents:
     """The File menu's document actions and the Demos menu over one window.
 
@@ -190,7 +182,7 @@ class Documents:
         current session stays as it is."""
         file, demo = _origin(path)
         self._replace(
-            lambda: load_session_file(path), path=file, demo=demo, before=f"opening {path.name}"
+            lambda: Session.load(path), path=file, demo=demo, before=f"opening {path.name}"
         )
 
     def open_recent(self, path: Path) -> None:
@@ -339,7 +331,7 @@ class Documents:
             if not self.autosave.claim(leftover):
                 continue  # another window starting at the same time took it
             try:
-                session = load_session_file(self.autosave.session_path)
+                session = Session.load(self.autosave.session_path)
             except InputError as e:
                 self.autosave.remove()
                 self.dialogs.show_error(

@@ -291,11 +291,17 @@ def bad_session(tmp_path, monkeypatch):
     obj = notes_session()
     obj["network"]["sizes"] = [2]
     (tmp_path / "bad.json").write_text(json.dumps(obj), encoding="utf-8")
+    # A file cut short, as by an interrupted copy: it stops after a number.
+    text = json.dumps(notes_session(), indent=2)
+    (tmp_path / "cut.json").write_text(text[: text.index("[\n") + 9], encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     return "bad.json"
 
 
 SIZES_TOO_FEW = "bad.json: network.sizes: expected at least 2 layers, got [2]"
+TRUNCATED = (
+    "cut.json: the file ends early (truncated?): Expecting ',' delimiter at line 5, column 8"
+)
 BAD_OPTIONS = [
     (["trace", "--bogus"], "bpdebugger trace: unknown option '--bogus'"),
     (["--bogus"], "bpdebugger: unknown option '--bogus'"),
@@ -310,6 +316,8 @@ BAD_OPTIONS = [
     (["trace", "--session", "missing.json"], "missing.json: no such file"),
     (["trace", "--session", "bad.json"], SIZES_TOO_FEW),
     (["train", "--session", "bad.json", "--epochs", "1"], SIZES_TOO_FEW),
+    (["trace", "--session", "cut.json"], TRUNCATED),
+    (["train", "--session", "cut.json", "--epochs", "1"], TRUNCATED),
 ]  # fmt: skip
 
 
@@ -328,6 +336,11 @@ def test_bad_input_exits_2_with_one_line_on_stderr(capsys, bad_session, argv, ex
 def test_bad_session_file_message_is_exactly_the_contract_example(capsys, bad_session):
     _, _, err = run(capsys, "trace", "--session", bad_session)
     assert err == SIZES_TOO_FEW + "\n"
+
+
+def test_a_truncated_session_file_says_so_in_exactly_one_line(capsys, bad_session):
+    code, out, err = run(capsys, "trace", "--session", "cut.json")
+    assert (code, out, err) == (2, "", TRUNCATED + "\n")
 
 
 def test_train_to_a_missing_folder_is_bad_input_and_trains_nothing(capsys, tmp_path):

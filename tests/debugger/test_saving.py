@@ -162,3 +162,175 @@ def test_start_params_and_iteration_records_are_those_of_the_current_iteration()
     assert_steps_equal(records[0], s.current)
     first_update = records[10]
     np.testing.assert_array_equal(first_update.before, params[first_update.node])
+
+
+# --- breakpoints and watches ---------------------------------------------------------------
+
+
+def breakpoint_fields(s: Session) -> list[tuple]:
+    return [
+        (bp.node, bp.phase, bp.condition, bp.hit_count, bp.iteration, bp.enabled, bp.hits)
+        for bp in s.breakpoints
+    ]
+
+
+def test_breakpoints_and_watches_are_saved_and_opened_again(tmp_path):
+    s = notes()
+    s.disable_breakpoint(s.breakpoints[0])  # the built-in non-finite breakpoint
+    s.add_breakpoint("z[3]", "backward", condition="norm(dW[3]) >  0.01", hit_count=2)
+    s.add_breakpoint(condition="loss > prev_loss", enabled=False)
+    s.add_breakpoint("W[2]", "update", iteration=4)
+    s.add_watch("dz[2]")
+    s.add_watch("norm(dW[2])", name="gradient")
+    s.run_to("a[2]", "backward")  # its temporary breakpoint is not one of the session's
+    loaded, obj = reopen(s, tmp_path)
+    assert obj["breakpoints"] == [
+        {"condition": "nonfinite", "enabled": False},
+        {
+            "node": "z[3]",
+            "phase": "backward",
+            "condition": "norm(dW[3]) > 0.01",
+            "hit_count": 2,
+            "iteration": None,
+            "enabled": True,
+            "hits": 1,
+        },
+        {
+            "node": None,
+            "phase": None,
+            "condition": "loss > prev_loss",
+            "hit_count": None,
+            "iteration": None,
+            "enabled": False,
+            "hits": 0,
+        },
+        {
+            "node": "W[2]",
+            "phase": "update",
+            "condition": None,
+            "hit_count": None,
+            "iteration": 4,
+            "enabled": True,
+            "hits": 0,
+        },
+    ]
+    assert obj["watches"] == [
+        {"text": "dz[2]", "name": "dz[2]"},
+        {"text": "norm(dW[2])", "name": "gradient"},
+    ]
+    assert breakpoint_fields(loaded) == breakpoint_fields(s)
+    assert [bp.kind for bp in loaded.breakpoints] == [bp.kind for bp in s.breakpoints]
+    assert [(w.text, w.name) for w in loaded.watches] == [(w.text, w.name) for w in s.watches]
+    # A watch records again from the stop the session opens at.
+    values = loaded.watch_values()
+    np.testing.assert_array_equal(values["dz[2]"], s.watch_values()["dz[2]"])
+    assert values["gradient"] is None  # dW[2] comes at backward z[2], the next stop
+    assert [(k, i) for k, i, _ in loaded.watch_series("dz[2]")] == [s.position]
+    # The spec keeps no copy: the session's breakpoints are what the next save writes.
+    assert "breakpoints" not in loaded.spec.extra and "watches" not in loaded.spec.extra
+    loaded.remove_breakpoint(loaded.breakpoints[2])
+    loaded.remove_watch("gradient")
+    again, obj = reopen(loaded, tmp_path, "again.json")
+    assert [bp["condition"] for bp in obj["breakpoints"]] == [
+        "nonfinite",
+        "norm(dW[3]) > 0.01",
+        None,
+    ]
+    assert [w.name for w in again.watches] == ["dz[2]"]
+
+
+def test_a_session_without_breakpoints_or_watches_saves_the_built_in_one(tmp_path):
+    loaded, obj = reopen(notes(), tmp_path)
+    assert obj["breakpoints"] == [{"condition": "nonfinite", "enabled": True}]
+    assert obj["watches"] == []
+    assert [(bp.kind, bp.enabled) for bp in loaded.breakpoints] == [("nonfinite", True)]
+
+
+def test_loaded_breakpoints_stop_continue_where_the_original_does(tmp_path):
+    s = notes()
+    s.add_breakpoint("z[3]", "backward", hit_count=3)
+    s.add_breakpoint(condition="loss > prev_loss")
+    s.add_breakpoint("W[2]", "update", iteration=4)
+    s.continue_(max_iterations=20)
+    assert s.position == (3, 5) and s.breakpoints[1].hits == 2
+    loaded, _ = reopen(s, tmp_path)
+    # The hit count carries on from 2: the third hit is in this iteration, not 3 hits later.
+    stops = []
+    for session in (s, loaded):
+        runs = [session.continue_(max_iterations=20) for _ in range(4)]
+        stops.append([(step.iteration, step.index, step.phase, step.node) for step in runs])
+        stops[-1].append(str(session.stop_reason))
+    assert stops[0] == stops[1]
+    assert stops[0][:3] == [
+        (3, 8, "backward", "z[3]"),
+        (4, 13, "update", "W[2]"),
+        (5, 5, "forward", "l"),
+    ]
+
+
+def test_a_hand_written_breakpoint_needs_only_its_own_fields(tmp_path):
+    spec = notes_spec()
+    spec.extra["breakpoints"] = [{"node": "a[2]"}, {"condition": "nonfinite", "enabled": False}]
+    spec.extra["watches"] = [{"text": "a[3]"}]
+    path = tmp_path / "hand.json"
+    save_session(spec, path)
+    s = Session.load(path)
+    assert breakpoint_fields(s) == [
+        (None, None, "nonfinite", None, None, False, 0),
+        ("a[2]", None, None, None, None, True, 0),
+    ]
+    assert s.continue_().node == "a[2]" and s.position == (1, 2)
+    assert [(w.text, w.name) for w in s.watches] == [("a[3]", "a[3]")]
+
+
+BAD_MARKS = [
+    ("breakpoints", {"node": "a[2]"}, "breakpoints: expected a list, got an object"),
+    ("breakpoints", ["a[2]"], 'breakpoints[0]: expected an object, got "a[2]"'),
+    ("breakpoints", [{"node": "a[2]"}, {"condition": "loss >"}],
+     "breakpoints[1].condition: missing a value after '>' at column 6"),
+    ("breakpoints", [{"condition": "foo > 1"}], "breakpoints[0].condition: unknown name 'foo'"),
+    ("breakpoints", [{"condition": "dz[2]"}],
+     "breakpoints[0].condition: a condition must compare something, e.g. norm(dW[2]) < 1e-4"),
+    ("breakpoints", [{"node": "z[9]"}], "breakpoints[0].node: unknown node 'z[9]': this network's "
+     "nodes are z[2], a[2], z[3], a[3], l, W[3], b[3], W[2], b[2]"),
+    ("breakpoints", [{"node": "W[2]", "phase": "forward"}],
+     "breakpoints[0].node: W[2] is not a forward stop (it is one in: update)"),
+    ("breakpoints", [{"node": "a[2]", "phase": "sideways"}],
+     'breakpoints[0].phase: unknown phase "sideways" (known: forward, backward, update)'),
+    ("breakpoints", [{"node": 3}], "breakpoints[0].node: expected a text or null, got 3"),
+    ("breakpoints", [{"node": "a[2]", "hit_count": 0}],
+     "breakpoints[0].hit_count: expected a whole number ≥ 1 or null, got 0"),
+    ("breakpoints", [{"iteration": 2.5}],
+     "breakpoints[0].iteration: expected a whole number ≥ 1 or null, got 2.5"),
+    ("breakpoints", [{"node": "a[2]", "hits": -1}],
+     "breakpoints[0].hits: expected a whole number ≥ 0 or null, got -1"),
+    ("breakpoints", [{"node": "a[2]", "enabled": "yes"}],
+     'breakpoints[0].enabled: expected true or false, got "yes"'),
+    ("breakpoints", [{"enabled": True}],
+     "breakpoints[0]: a breakpoint needs a node, a phase, a condition or an iteration"),
+    ("breakpoints", [{"node": "a[2]", "conditon": "loss > 1"}],
+     'breakpoints[0]: unknown field "conditon" (known: node, phase, condition, hit_count, '
+     "iteration, enabled, hits)"),
+    ("breakpoints", [{"condition": "nonfinite", "hit_count": 2}],
+     "breakpoints[0].hit_count: the built-in non-finite breakpoint has no hit count"),
+    ("watches", "dz[2]", 'watches: expected a list, got "dz[2]"'),
+    ("watches", [{"name": "g"}], "watches[0].text: missing: the expression to watch"),
+    ("watches", [{"text": "dz[2]["}], "watches[0].text: '[' at column 6 is never closed"),
+    ("watches", [{"text": "dz[2]"}, {"text": "a[2]", "name": "dz[2]"}],
+     "watches[1].name: there is a watch named 'dz[2]' already"),
+    ("watches", [{"text": "dz[2]"}, {"text": "dz[2]"}],
+     "watches[1]: there is a watch named 'dz[2]' already"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("key", "value", "expected"), BAD_MARKS)
+def test_a_bad_breakpoint_or_watch_names_the_file_entry_and_field(
+    tmp_path, monkeypatch, key, value, expected
+):
+    spec = notes_spec()
+    spec.extra[key] = value
+    save_session(spec, tmp_path / "session.json")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputError) as e:
+        Session.load("session.json")
+    assert str(e.value) == f"session.json: {expected}"

@@ -419,7 +419,27 @@ def test_whole_number_beyond_float64_is_bad_input_not_a_crash(
 BAD_TEXTS = [
     ("not JSON", '{\n  "format": ,\n}', "not valid JSON: Expecting value at line 2, column 13"),
     ("not an object", "[1, 2]", "expected a JSON object at the top level, got a list of 2 values"),
-    ("empty", "", "not valid JSON: Expecting value at line 1, column 1"),
+    ("empty", "", "the file is empty"),
+    ("only blank lines", "\n  \n", "the file is empty"),
+    ("cut after a number", '{\n  "format": "bpdebugger-session/1",\n  "network": {"sizes": [2\n',
+     "the file ends early (truncated?): Expecting ',' delimiter at line 4, column 1"),
+    ("cut after a comma", '{"format": "bpdebugger-session/1",',
+     "the file ends early (truncated?): Expecting property name enclosed in double quotes "
+     "at line 1, column 35"),
+    ("cut inside a text", '{\n  "format": "bpdebugger-sess',
+     "the file ends early (truncated?): Unterminated string starting at line 2, column 13"),
+    ("cut inside a number", '{"params": {"b[3]": [1e',
+     "the file ends early (truncated?): Expecting ',' delimiter at line 1, column 23"),
+    ("cut inside true", '{"training": {"shuffle": tr',
+     "the file ends early (truncated?): Expecting value at line 1, column 26"),
+    ("cut inside an escape", '{"notes": {"l": "\\u20',
+     "the file ends early (truncated?): Invalid \\uXXXX escape at line 1, column 19"),
+    ("plain text", "hello", "not valid JSON: Expecting value at line 1, column 1"),
+    ("a control character", '{"format": "bpdebugger\tsession/1"}',
+     "not valid JSON: Invalid control character at line 1, column 23"),
+    ("extra text after the object", '{"format": 1} x',
+     "not valid JSON: Extra data at line 1, column 15"),
+    ("nested too deeply", "[" * 100_000 + "]" * 100_000, "not valid JSON: nested too deeply"),
     ("NaN in params", json.dumps(notes_session()).replace("0.1, -0.2", "NaN, -0.2"),
      "params.W[2][0][0]: expected a finite number, got NaN"),
     ("Infinity in data", json.dumps(notes_session()).replace("[0.0, 1.0]", "[Infinity, 1.0]"),
@@ -436,6 +456,20 @@ def test_unparsable_session_gives_one_exact_line(tmp_path, monkeypatch, text, ex
     with pytest.raises(InputError) as info:
         load_session("session.json")
     assert str(info.value) == f"session.json: {expected}"
+
+
+def test_parameters_nested_hundreds_deep_are_bad_input_not_a_crash(tmp_path, monkeypatch):
+    # Deep enough to pass json's own limit yet exhaust the stack if measured recursively.
+    obj = notes_session()
+    obj["params"]["b[3]"] = "<deep>"
+    text = json.dumps(obj).replace('"<deep>"', "[" * 900 + "]" * 900)
+    (tmp_path / "session.json").write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputError) as info:
+        load_session("session.json")
+    assert str(info.value) == (
+        "session.json: params.b[3]: expected numbers in nested lists of equal lengths"
+    )
 
 
 def test_missing_session_file(tmp_path, monkeypatch):

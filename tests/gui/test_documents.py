@@ -333,7 +333,7 @@ def _truncated(path: Path) -> None:
 
 
 BAD_FILES: dict[str, tuple[Callable[[Path], object], str]] = {
-    "truncated JSON": (_truncated, "not valid JSON: "),
+    "truncated JSON": (_truncated, "the file ends early (truncated?): "),
     "not JSON": (lambda p: p.write_bytes(bytes(range(256))), "not a text file (not UTF-8)"),
     "a JSON array": (
         lambda p: p.write_text("[1, 2, 3]"),
@@ -522,7 +522,7 @@ def test_a_corrupt_autosave_is_reported_in_one_line_and_discarded(make_window, a
     assert errors[0].startswith(
         "An autosave from a session that did not close cleanly cannot be read and was discarded: "
     )
-    assert "not valid JSON" in errors[0]
+    assert "the file ends early (truncated?)" in errors[0]
     assert window.documents.dialogs.recover_questions == []
     assert window.session is before
     assert list(autosave_dir.iterdir()) == []

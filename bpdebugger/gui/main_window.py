@@ -24,6 +24,7 @@ from .plots.loss_plot import LossPlot
 from .plots.norms_plot import NormsPlot
 from .plots.unit_maps_plot import UnitMapsPlot
 from .qt_session import RUN_SPEEDS, QtSession
+from .steady_text import SteadyLabel
 from .theme import clamp_zoom, scaled_font
 from .views.breakpoints_panel import BreakpointsPanel
 from .views.gradient_card import GradientCardView
@@ -311,7 +312,7 @@ class MainWindow(QtWidgets.QMainWindow):
         # into the bar's » menu on a narrow window).
         self.timeline.setMinimumWidth(320)
         self.timeline.valueChanged.connect(self._on_timeline_moved)
-        self.timeline_label = QtWidgets.QLabel()
+        self.timeline_label = SteadyLabel()
         bar.addWidget(QtWidgets.QLabel(" Timeline "))
         bar.addWidget(self.timeline)
         bar.addWidget(self.timeline_label)
@@ -332,7 +333,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.addToolBar(QtCore.Qt.ToolBarArea.BottomToolBarArea, bar)
 
     def _build_status_bar(self) -> None:
-        self.position_label = QtWidgets.QLabel()
+        self.position_label = SteadyLabel()
         self.position_label.setObjectName("position")
         self.statusBar().addPermanentWidget(self.position_label)
 

@@ -346,3 +346,40 @@ def test_each_panel_hides_and_shows_in_one_click_of_its_button(window, qtbot):
     assert dock.isHidden()
     qtbot.mouseClick(buttons["Loss"], QtCore.Qt.MouseButton.LeftButton)
     assert not dock.isHidden() and dock.isVisible()
+
+
+def test_stepping_does_not_lay_the_whole_window_out_again(window):
+    """The status bar's position and the timeline's stop change at every step; labels
+    that resized with their text made Qt lay out the window (toolbars, every dock) at
+    every step. Only the card's own layout may move."""
+    for _ in range(14):  # a first iteration: the labels reach their widths
+        trigger(window, "step_into")
+    QtWidgets.QApplication.processEvents()
+    requests = []
+
+    class Counter(QtCore.QObject):
+        def eventFilter(self, watched, event):
+            if event.type() == QtCore.QEvent.Type.LayoutRequest and watched in (
+                window,
+                window.statusBar(),
+            ):
+                requests.append(type(watched).__name__)
+            return False
+
+    def widths():
+        return window.position_label.width(), window.timeline_label.width()
+
+    counter = Counter()
+    grew = 0
+    QtWidgets.QApplication.instance().installEventFilter(counter)
+    try:
+        for _ in range(28):
+            before = widths()
+            trigger(window, "step_into")
+            QtWidgets.QApplication.processEvents()
+            grew += any(a > b for a, b in zip(widths(), before, strict=True))
+    finally:
+        QtWidgets.QApplication.instance().removeEventFilter(counter)
+    assert window.session.position == (3, 14)
+    # A label that needs more room may grow (a longer node name, one more digit), once.
+    assert len(requests) <= grew < 5

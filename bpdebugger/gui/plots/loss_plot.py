@@ -38,6 +38,7 @@ from ...debugger.metrics import Metrics
 from ...engine.network import Array
 from .. import theme
 from ..qt_session import QtSession
+from ..steady_text import ReadoutText
 from ..views.network_text import fmt_long
 from .plot_base import OnScreen, export_scene, point_size, restyle, style_axis
 
@@ -311,9 +312,8 @@ class MetricPlot(OnScreen, QtWidgets.QWidget):
 
         self.log_box = QtWidgets.QCheckBox("Log scale")
         self.log_box.setToolTip("Logarithmic y axis (also in the plot's context menu)")
-        self.readout = QtWidgets.QLabel()
-        self.readout.setWordWrap(True)  # a narrow dock or a large zoom: two lines, not cut
-        self.readout.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        # Two lines, wrapped (a narrow dock, a large zoom); a new text only repaints it.
+        self.readout = ReadoutText()
         header = QtWidgets.QHBoxLayout()
         header.setContentsMargins(6, 2, 6, 0)
         header.addWidget(self.readout, 1)
@@ -617,11 +617,6 @@ class MetricPlot(OnScreen, QtWidgets.QWidget):
         self.legend.updateSize()
         self.log_box.setFont(font)
         self.readout.setFont(font)
-        # Room for two lines whether the readout wraps or not: a header that grew and
-        # shrank with its text would resize the plot (and regenerate its axes) every
-        # iteration.
-        lines = 2 * QtGui.QFontMetrics(font).lineSpacing()
-        self.readout.setMinimumHeight(lines + self.readout.contentsMargins().top() * 2)
 
     def zoom(self) -> float:
         return self._zoom

@@ -265,3 +265,30 @@ NOTES_ORDER = [
     ("update", "W[2]"),
     ("update", "b[2]"),
 ]
+
+
+def shown_window(qtbot, session=None, size: tuple[int, int] = (1280, 800)):
+    """The main window on ``session`` (the default demo if None), as a user first sees
+    it: 1280×800, shown, closed with the test; without the saved layout of earlier runs."""
+    from bpdebugger.debugger import Session
+    from bpdebugger.gui.main_window import MainWindow
+
+    w = MainWindow(session or Session.from_demo("xor"), remember_layout=False)
+    qtbot.addWidget(w)
+    w.resize(*size)
+    w.show()
+    return w
+
+
+def contrast(a, b) -> float:
+    """The WCAG contrast ratio of two QColors (1 to 21), written out here rather than
+    taken from the theme the tests check."""
+
+    def luminance(c) -> float:
+        def lin(v: float) -> float:
+            return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+
+        return 0.2126 * lin(c.redF()) + 0.7152 * lin(c.greenF()) + 0.0722 * lin(c.blueF())
+
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)

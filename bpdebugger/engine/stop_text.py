@@ -209,6 +209,8 @@ def as_matrix(values: object) -> Array:
         return a.reshape(1, 1)
     if a.ndim == 1:
         return a.reshape(-1, 1)
+    if a.ndim == 2:
+        return a  # as it is, even empty (0×n): reshape cannot infer a size from nothing
     return a.reshape(a.shape[0], -1)
 
 

@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from helpers import XOR_X, XOR_Y, notes_session
+from helpers import XOR_X, XOR_Y, notes_session, shown_window
 from PySide6 import QtCore
 
 from bpdebugger.debugger import Session
@@ -43,10 +43,7 @@ class FakeDialogs:
 
 
 def open_window(qtbot, session: Session) -> MainWindow:
-    w = MainWindow(session, remember_layout=False)
-    qtbot.addWidget(w)
-    w.resize(1280, 800)
-    w.show()
+    w = shown_window(qtbot, session)
     qtbot.waitExposed(w)
     w.data_editing.dialogs = FakeDialogs()
     return w

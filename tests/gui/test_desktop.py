@@ -14,10 +14,8 @@ import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
 import bpdebugger
-from bpdebugger.debugger import Session
 from bpdebugger.gui import app as gui_app
 from bpdebugger.gui.help_menu import README_LINKS, anchor
-from bpdebugger.gui.main_window import MainWindow
 
 ROOT = Path(__file__).resolve().parents[2]
 RESOURCES = ROOT / "resources"
@@ -33,14 +31,6 @@ def application():
     qapp.setOrganizationName(names[1])
     qapp.setApplicationDisplayName(names[2])
     qapp.setWindowIcon(QtGui.QIcon())
-
-
-@pytest.fixture
-def window(qtbot):
-    w = MainWindow(Session.from_demo("xor"), remember_layout=False)
-    qtbot.addWidget(w)
-    w.show()
-    return w
 
 
 # --- icon and desktop entry --------------------------------------------------------------------

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import shown_window
 from PySide6 import QtCore, QtWidgets
 
 from bpdebugger.debugger import Session
@@ -62,12 +63,9 @@ def make_window(qtbot, autosave_dir):
     QtCore.QSettings().remove("documents")  # no recent files from an earlier test
 
     def make(session: Session | None = None) -> MainWindow:
-        w = MainWindow(session or Session.from_demo("xor"), remember_layout=False)
-        qtbot.addWidget(w)
+        w = shown_window(qtbot, session)
         w.documents.dialogs = ScriptedDialogs()
         w.documents.autosave.directory = autosave_dir
-        w.resize(1280, 800)
-        w.show()
         return w
 
     return make

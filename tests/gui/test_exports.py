@@ -12,25 +12,13 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from helpers import shown_window
 from PySide6 import QtGui, QtWidgets
 
 from bpdebugger.cli import main as cli_main
 from bpdebugger.debugger import Session
 from bpdebugger.engine.report import COLUMNS, TRACE_FORMAT
 from bpdebugger.gui.main_window import MainWindow
-
-
-def make_window(qtbot, demo: str = "xor") -> MainWindow:
-    w = MainWindow(Session.from_demo(demo), remember_layout=False)
-    qtbot.addWidget(w)
-    w.resize(1280, 800)
-    w.show()
-    return w
-
-
-@pytest.fixture
-def window(qtbot):
-    return make_window(qtbot)
 
 
 class Chooser:
@@ -127,7 +115,7 @@ def test_stop_as_latex_is_a_whole_document(window, chooser, tmp_path):
 
 
 def test_stop_export_follows_the_sample_the_card_shows(qtbot, tmp_path):
-    window = make_window(qtbot, "circles")
+    window = shown_window(qtbot, Session.from_demo("circles"))
     window.exports.choose_path = Chooser(tmp_path)
     step(window, 8)
     window.card.select_sample(None)
@@ -244,7 +232,7 @@ def test_a_cancelled_chooser_writes_nothing(window, tmp_path):
 
 
 def test_copy_card_puts_the_whole_card_on_the_clipboard(qtbot):
-    window = make_window(qtbot, "spiral")
+    window = shown_window(qtbot, Session.from_demo("spiral"))
     step(window, 10)  # backward z[4]: the linear page is taller than the card
     card = window.card
     content = card.scroll_area().widget()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 import pytest
+from helpers import contrast, shown_window
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from bpdebugger.debugger import Session
 from bpdebugger.gui import theme
 from bpdebugger.gui.appearance import THEME_KEY
 from bpdebugger.gui.lecture import DEFAULT_ZOOM, LECTURE_DOCKS, ZOOM_KEY
@@ -29,10 +29,7 @@ def make_window(qtbot):
     made = []
 
     def make() -> MainWindow:
-        w = MainWindow(Session.from_demo("xor"), remember_layout=False)
-        qtbot.addWidget(w)
-        w.resize(1280, 800)
-        w.show()
+        w = shown_window(qtbot)
         qtbot.waitExposed(w)
         made.append(w)
         return w
@@ -370,28 +367,17 @@ def test_a_dark_palette_from_the_system_turns_the_views_dark(window):
     assert scene_background(window) == theme.LIGHT.paper
 
 
-def wcag_contrast(a: QtGui.QColor, b: QtGui.QColor) -> float:
-    def luminance(c: QtGui.QColor) -> float:
-        def lin(v: float) -> float:
-            return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
-
-        return 0.2126 * lin(c.redF()) + 0.7152 * lin(c.greenF()) + 0.0722 * lin(c.blueF())
-
-    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
-    return (hi + 0.05) / (lo + 0.05)
-
-
 @pytest.mark.parametrize("scheme", [theme.LIGHT, theme.DARK, theme.HIGH_CONTRAST])
 def test_each_scheme_reads_well(scheme):
-    assert wcag_contrast(scheme.ink, scheme.paper) >= 12
-    assert wcag_contrast(scheme.outline, scheme.paper) >= 4.5  # muted text still reads
+    assert contrast(scheme.ink, scheme.paper) >= 12
+    assert contrast(scheme.outline, scheme.paper) >= 4.5  # muted text still reads
     assert theme.text_colour_on(scheme.paper) == (
         QtGui.QColor("#FFFFFF") if scheme.dark else QtGui.QColor("#000000")
     )
     # Numbers on the value and gradient tints, and gradient text on the paper.
     for fill in (scheme.value_fill, scheme.gradient_fill):
-        assert wcag_contrast(scheme.ink, fill) >= 7
-    assert wcag_contrast(scheme.gradient_ink, scheme.paper) >= 4.5
+        assert contrast(scheme.ink, fill) >= 7
+    assert contrast(scheme.gradient_ink, scheme.paper) >= 4.5
 
 
 def test_after_a_lecture_the_loss_plots_accuracy_axis_is_back_in_view(window, qtbot):

@@ -14,15 +14,6 @@ from bpdebugger.debugger import Session
 from bpdebugger.gui.main_window import MainWindow
 
 
-@pytest.fixture
-def window(qtbot):
-    w = MainWindow(Session.from_demo("xor"), remember_layout=False)
-    qtbot.addWidget(w)
-    w.resize(1280, 800)
-    w.show()
-    return w
-
-
 def trigger(window: MainWindow, name: str) -> None:
     window.actions_by_name[name].trigger()
 

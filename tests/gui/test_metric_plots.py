@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
+from helpers import contrast
 from hypothesis import given
 from hypothesis import strategies as st
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -174,19 +175,6 @@ def test_a_deeper_session_gets_a_curve_per_layer_and_back(qt, norms_plot):
     norms_plot.refresh()
     assert len(visible_curves(norms_plot)) == 2
     assert legend_names(norms_plot) == ["W[2]", "W[3]"]
-
-
-def contrast(a: QtGui.QColor, b: QtGui.QColor) -> float:
-    """WCAG contrast ratio of two colours (1 to 21)."""
-
-    def luminance(c: QtGui.QColor) -> float:
-        def lin(v: float) -> float:
-            return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
-
-        return 0.2126 * lin(c.redF()) + 0.7152 * lin(c.greenF()) + 0.0722 * lin(c.blueF())
-
-    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
-    return (hi + 0.05) / (lo + 0.05)
 
 
 @pytest.fixture

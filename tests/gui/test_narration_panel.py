@@ -13,15 +13,6 @@ from bpdebugger.gui.main_window import MainWindow
 from bpdebugger.gui.views.narration_panel import NOTE_LABEL, RUNNING_TEXT
 
 
-@pytest.fixture
-def window(qtbot):
-    w = MainWindow(Session.from_demo("xor"), remember_layout=False)
-    qtbot.addWidget(w)
-    w.resize(1280, 800)
-    w.show()
-    return w
-
-
 def step(window: MainWindow, times: int = 1) -> None:
     for _ in range(times):
         window.actions_by_name["step_into"].trigger()

@@ -18,6 +18,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from bpdebugger.engine import gradcheck
 from bpdebugger.engine.gradcheck import Check
 from bpdebugger.engine.notation import MINUS, fmt
+from bpdebugger.engine.stop_text import as_matrix
 from bpdebugger.gui.theme import (
     GRADE_COLOURS,
     diverging_colour,
@@ -79,18 +80,6 @@ def _colour_table() -> tuple[list[QtGui.QColor], list[QtGui.QColor]]:
 
 _NONFINITE = diverging_colour(float("nan"), 1.0)
 _NONFINITE_TEXT = text_colour_on(_NONFINITE)
-
-
-def as_matrix(values: object) -> Array:
-    """Any scalar, vector or matrix as a float 2-D array; a vector becomes a column."""
-    a = np.asarray(values, dtype=np.float64)
-    if a.ndim == 0:
-        return a.reshape(1, 1)
-    if a.ndim == 1:
-        return a.reshape(-1, 1)
-    if a.ndim == 2:
-        return a
-    return a.reshape(a.shape[0], -1)
 
 
 # --- gradient-check badge ---------------------------------------------------------------

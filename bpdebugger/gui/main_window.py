@@ -46,7 +46,6 @@ PANEL_BUTTONS = {
     "plot_loss": "Loss",
     "plot_norms": "Norms",
 }
-OTHER_PLOTS_EVERY = 2  # during a run, one plot besides the boundary redraws every 2nd frame
 PLOT_TITLES = {
     "boundary": "Decision boundary",
     "hidden": "Hidden space",
@@ -354,24 +353,31 @@ class MainWindow(QtWidgets.QMainWindow):
         self._on_step_taken(session.current)
 
     def _on_step_taken(self, step: Step | None) -> None:
+        if self.qt.running:
+            return  # the frames of the run show it (_on_frame_shown)
         session = self.session
         self.network_view.show_snapshot(session.snapshot())
-        if not self.qt.running:
-            # During a run the stop changes every frame, too fast to read: the card shows
-            # where the run stops, and its frame time goes to training instead.
-            self.card.show_step(step, session.gradient_checks() if _shows_checks(step) else None)
+        self.card.show_step(step, session.gradient_checks() if _shows_checks(step) else None)
+        self._show_position()
+
+    def _show_position(self) -> None:
         self.position_label.setText(self.position_text())
         self._sync_timeline()
 
     def _on_frame_shown(self, frame: int) -> None:
-        """A frame of a run: the boundary moves every frame; the other plots on screen take
-        turns, one every other frame, so a frame's cost stays bounded however many plots
-        are open and the run keeps most of the time (each still redraws a few times a
-        second)."""
+        """A frame of a run. The boundary moves every frame. The card waits for the stop
+        (at thirty stops a second it could not be read). At full pace the other views
+        take turns, every other frame: the network with the position, or one of the other
+        plots on screen; so a frame's cost stays bounded however many plots are open, and
+        the run keeps most of the time. In slow motion the network moves every frame."""
         self.plots["boundary"].refresh_if_dirty()
+        full_pace = self.qt.speed is None
+        if not full_pace or frame % 2:
+            self.network_view.show_snapshot(self.session.snapshot())
+            self._show_position()
         others = [p for name, p in self.plots.items() if name != "boundary" and p.on_screen()]
-        if others and frame % OTHER_PLOTS_EVERY == 0:
-            others[(frame // OTHER_PLOTS_EVERY) % len(others)].refresh_if_dirty()
+        if others and frame % 2 == 0:
+            others[(frame // 2) % len(others)].refresh_if_dirty()
 
     def _on_breakpoints_changed(self) -> None:
         nodes = {bp.node for bp in self.session.breakpoints if bp.node is not None and bp.enabled}

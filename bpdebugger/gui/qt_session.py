@@ -22,12 +22,13 @@ from PySide6 import QtCore
 from ..debugger import Session, StopReason
 from ..engine.errors import InputError
 
-# One slice of a run at full pace: at least this long, and twice as long as the
-# window took to redraw since the last slice (slices also do the debugger's own
-# checks, so this keeps training at about half the time or more), but never so
-# long that the window stalls visibly.
-SLICE_SECONDS = 0.012
-MAX_SLICE_SECONDS = 0.020
+# One slice of a run at full pace: the window's own work since the last slice (a frame's
+# redraws, input) and the slice together take STALL_SECONDS, so the event loop is never
+# held longer; within [SLICE_SECONDS, MAX_SLICE_SECONDS]: a cheap frame gives training
+# the longest slice, an expensive one (a plot's turn) a shorter one.
+STALL_SECONDS = 0.038
+SLICE_SECONDS = 0.010
+MAX_SLICE_SECONDS = 0.024
 # Views and plots redraw at most this often during a run.
 FRAME_MS = 33
 # Run speeds: iterations per frame, slow motion for a lecture up to full pace (None).
@@ -171,10 +172,10 @@ class QtSession(QtCore.QObject):
         self._start(lambda: self.session.continue_(max_seconds=self._slice_budget()), 0)
 
     def _slice_budget(self) -> float:
-        """Seconds for the next full-pace slice: twice the time the window just spent on
-        its own work (redraws, input), within [SLICE_SECONDS, MAX_SLICE_SECONDS]."""
+        """Seconds for the next full-pace slice: what is left of STALL_SECONDS after the
+        window's own work since the last slice, within [SLICE_SECONDS, MAX_SLICE_SECONDS]."""
         window_time = time.perf_counter() - self._slice_ended
-        return min(MAX_SLICE_SECONDS, max(SLICE_SECONDS, 2 * window_time))
+        return min(MAX_SLICE_SECONDS, max(SLICE_SECONDS, STALL_SECONDS - window_time))
 
     def run(self) -> None:
         """Train without stopping except at breakpoints, at ``speed`` iterations per frame

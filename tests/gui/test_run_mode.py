@@ -128,3 +128,23 @@ def test_in_the_window_the_boundary_moves_every_frame_and_other_plots_take_turns
     # paused, every plot on screen shows where the run stopped
     last = window.session.metrics.loss[-1]
     qtbot.waitUntil(lambda: loss.iteration_curve.getOriginalDataset()[1][-1] == last, timeout=2000)
+
+
+@pytest.mark.parametrize("window_ms", [2, 10, 20, 30, 60])
+def test_a_slice_and_the_windows_work_before_it_hold_the_loop_for_the_stall_budget(window_ms):
+    """After a cheap frame training gets the longest slice, after an expensive one a
+    shorter one: together they keep the event loop within STALL_SECONDS (unless the
+    window alone took longer, when the slice is the shortest)."""
+    from bpdebugger.gui import qt_session as module
+
+    qt = QtSession(Session.from_demo("xor"))
+    window = window_ms / 1e3
+    qt._slice_ended = time.perf_counter() - window  # the window worked this long
+    budget = qt._slice_budget()
+    assert module.SLICE_SECONDS <= budget <= module.MAX_SLICE_SECONDS
+    if budget > module.SLICE_SECONDS:
+        assert window + budget <= module.STALL_SECONDS
+    if window + module.MAX_SLICE_SECONDS < module.STALL_SECONDS - 0.001:
+        assert budget == module.MAX_SLICE_SECONDS
+    if window > module.STALL_SECONDS:
+        assert budget == module.SLICE_SECONDS

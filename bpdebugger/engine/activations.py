@@ -19,10 +19,21 @@ Array = npt.NDArray[np.float64]
 LEAKY_SLOPE = 0.01
 
 
+# From this many entries (a plot's grid) the four-ufunc form of sigmoid is the faster.
+LARGE = 4096
+
+
 def sigmoid(z: Array) -> Array:
-    """σ(z) = 1 / (1 + e^−z) = exp(−log(1 + e^−z)): logaddexp never overflows, and two
-    ufuncs make it the cheapest stable form (within a few ulps of the textbook one)."""
-    return np.exp(-np.logaddexp(0.0, -z))
+    """σ(z) = 1 / (1 + e^−z), stable for every z, in the cheaper of two forms:
+    exp(−log(1 + e^−z)), the fewest ufunc calls, for the small arrays of training (it
+    loses about |z| ulps in the far negative tail, 1e-13 relative at z = −700); with
+    e = e^−|z|, 1/(1 + e) for z ≥ 0 and e/(1 + e) below, a few ulps and a third faster
+    over a plot's 40 000 grid points (logaddexp is the slow ufunc)."""
+    if z.size < LARGE:
+        return np.exp(-np.logaddexp(0.0, -z))
+    e = np.exp(-np.abs(z))
+    r = 1.0 / (1.0 + e)
+    return np.where(z >= 0, r, e * r)
 
 
 def sigmoid_prime(z: Array) -> Array:

@@ -150,6 +150,7 @@ class TextBlock(QtWidgets.QWidget):
         self._muted = muted
         self._heights: dict[int, int] = {}
         self._lines: tuple[int, list[QtGui.QTextLayout]] | None = None
+        self._natural: int | None = None  # see _natural_width
         policy = QtWidgets.QSizePolicy(
             QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Preferred
         )
@@ -183,6 +184,7 @@ class TextBlock(QtWidgets.QWidget):
     def _invalidate(self) -> None:
         self._heights = {}
         self._lines = None
+        self._natural = None
         self.updateGeometry()
         self.update()
 
@@ -220,10 +222,17 @@ class TextBlock(QtWidgets.QWidget):
             self._lines = (width, layouts)
         return height
 
+    def _natural_width(self) -> int:
+        """The widest paragraph unwrapped, measured once per text and font (layouts ask
+        for the size hint a dozen times a step)."""
+        if self._natural is None:
+            fm = QtGui.QFontMetrics(self._font())
+            paragraphs = self._text.split("\n")
+            self._natural = max((fm.horizontalAdvance(p) for p in paragraphs), default=0) + 1
+        return self._natural
+
     def sizeHint(self) -> QtCore.QSize:
-        fm = QtGui.QFontMetrics(self._font())
-        natural = max((fm.horizontalAdvance(p) for p in self._text.split("\n")), default=0) + 1
-        width = min(natural, self.maximumWidth())
+        width = min(self._natural_width(), self.maximumWidth())
         return QtCore.QSize(width, self.heightForWidth(width))
 
     def minimumSizeHint(self) -> QtCore.QSize:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import reprlib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -71,7 +72,8 @@ class Edit:
                 None if row is None else int(row),
             )
         except (AttributeError, KeyError, TypeError, ValueError) as e:
-            raise ValueError(f"not an edit: {obj!r} ({e})") from None
+            # reprlib: a hand-written entry nested deep or long reads as a short line
+            raise ValueError(f"not an edit: {reprlib.repr(obj)} ({e})") from None
 
 
 def _number(name: str, value: Any) -> float:

@@ -334,3 +334,18 @@ def test_a_bad_breakpoint_or_watch_names_the_file_entry_and_field(
     with pytest.raises(InputError) as e:
         Session.load("session.json")
     assert str(e.value) == f"session.json: {expected}"
+
+
+def test_a_bad_edit_nested_deep_is_named_in_a_short_line(tmp_path):
+    spec = notes_spec()
+    deep: object = 1.0
+    for _ in range(200):
+        deep = [deep]
+    spec.extra["resume"] = {"edits": [{"iteration": 1, "index": 1, "name": "x", "value": deep}]}
+    path = tmp_path / "deep.json"
+    save_session(spec, path)
+    with pytest.raises(InputError) as e:
+        Session.load(path)
+    message = str(e.value)
+    assert message.startswith(f"{path}: resume.edits[0]: not an edit: {{") and "'at'" in message
+    assert len(message) < 300 + len(str(path))

@@ -128,23 +128,58 @@ class GridValues:
     """What the network computes on a grid.
 
     output: a[L] at every grid point, (n_L, R, R); hidden: a[l] for each hidden layer
-    l = 2 … L−1, (n_l, R, R). Row-major images, as InputGrid describes.
+    l = 2 … L−1, (n_l, R, R). Row-major images, as InputGrid describes. net: a copy of
+    the network they were computed with, for the next ``evaluate`` to tell which layers
+    changed since.
     """
 
     grid: InputGrid
     output: Array
     hidden: dict[int, Array]
+    net: Network
 
 
-def evaluate(net: Network, grid: InputGrid) -> GridValues:
-    """The network's activations over ``grid``, from one forward pass over all its points."""
+def evaluate(net: Network, grid: InputGrid, previous: GridValues | None = None) -> GridValues:
+    """The network's activations over ``grid``, from one forward pass over all its points.
+
+    ``previous``: what an earlier version of the network computed on the same points. The
+    layers before the first whose parameters changed keep their values from it: at an
+    update of W[L] or b[L] only the output layer is computed again, and the values are
+    the same as a full pass (the same operations on the same numbers).
+    """
     if grid.n_inputs != net.sizes[0]:
         raise ValueError(
             f"evaluate: the grid has {grid.n_inputs} inputs, the network {net.sizes[0]}"
         )
     R = grid.resolution
+    first = _first_changed(net, grid, previous)
+    if first == 2:
+        kept: dict[int, Array] = {}
+        x = grid.points
+    else:
+        assert previous is not None
+        kept = {l: previous.hidden[l] for l in range(2, first)}
+        x = kept[first - 1].reshape(net.sizes[first - 2], R * R)
     # A diverged network (inf or NaN weights) is something to show, not a warning to raise.
     with np.errstate(all="ignore"):
-        _, a = net.forward(grid.points)
-    hidden = {l: a[l].reshape(net.sizes[l - 1], R, R) for l in range(2, net.L)}
-    return GridValues(grid, a[net.L].reshape(net.sizes[-1], R, R), hidden)
+        _, a = net.forward(x, first)
+    hidden = kept | {l: a[l].reshape(net.sizes[l - 1], R, R) for l in range(first, net.L)}
+    return GridValues(grid, a[net.L].reshape(net.sizes[-1], R, R), hidden, net.copy())
+
+
+def _first_changed(net: Network, grid: InputGrid, previous: GridValues | None) -> int:
+    """The first layer whose values on ``grid`` may differ from ``previous``: 2 (all of
+    them) without a comparable previous, at most L (the output is always recomputed)."""
+    if previous is None:
+        return 2
+    before = previous.net
+    if (
+        not grid.same_as(previous.grid)
+        or before.sizes != net.sizes
+        or before.activation_names != net.activation_names
+    ):
+        return 2
+    for l in range(2, net.L):
+        if not (np.array_equal(before.W[l], net.W[l]) and np.array_equal(before.b[l], net.b[l])):
+            return l
+    return net.L

@@ -122,11 +122,13 @@ class Network:
 
     # --- the passes -------------------------------------------------------------------
 
-    def forward(self, x: Array) -> tuple[dict[int, Array], dict[int, Array]]:
-        """z[l], a[l] for every layer; x is (n1, B) and a[1] = x."""
+    def forward(self, x: Array, first: int = 2) -> tuple[dict[int, Array], dict[int, Array]]:
+        """z[l], a[l] for layers first…L; x is a[first − 1]: by default the input (n1, B),
+        a[1] = x. A later ``first`` resumes from kept activations of the layers before it
+        (a plot's grid, after an update of a later layer only)."""
         z: dict[int, Array] = {}
-        a: dict[int, Array] = {1: x}
-        for l in self.layers:
+        a: dict[int, Array] = {first - 1: x}
+        for l in range(first, self.L + 1):
             z[l] = self.W[l] @ a[l - 1] + self.b[l][:, None]  # z = W a + b
             a[l] = self.f[l].forward(z[l])  # a = f(z)
         return z, a

@@ -103,6 +103,43 @@ def test_values_equal_the_forward_pass_on_the_same_points(sizes, activations, lo
     np.testing.assert_allclose(values.output[:, i, j], net.output(point[:, None])[:, 0])
 
 
+@pytest.mark.parametrize("changed", ["W[4]", "b[4]", "b[3]", "W[2]", None])
+def test_values_after_a_change_reuse_only_the_layers_before_it(changed):
+    net = _net((2, 4, 3, 2), ("tanh", "relu", "softmax"), "cross_entropy")
+    grid = InputGrid((-2.0, 2.0), (-1.0, 3.0), resolution=17)
+    before = evaluate(net, grid)
+    if changed is not None:
+        net.param(changed)[...] += 0.25
+    after = evaluate(net, grid, before)
+    full = evaluate(net, grid)
+    # exactly a full pass: the kept layers hold the same numbers a full pass computes
+    np.testing.assert_array_equal(after.output, full.output)
+    for l, h in full.hidden.items():
+        np.testing.assert_array_equal(after.hidden[l], h)
+    first = int(changed[2]) if changed is not None else 4
+    for l in range(2, 4):
+        assert (after.hidden[l] is before.hidden[l]) == (l < first)
+    # the values remember their own copy of the network, not the one still being changed
+    assert after.net is not net
+    net.param("W[2]")[...] += 1.0
+    assert not np.array_equal(after.net.W[2], net.W[2])
+    np.testing.assert_array_equal(evaluate(net, grid, after).output, evaluate(net, grid).output)
+
+
+def test_values_on_another_grid_or_network_are_not_reused():
+    net = _net((2, 3, 1), ("tanh", "sigmoid"), "bce")
+    grid = InputGrid((0.0, 1.0), (0.0, 1.0), resolution=9)
+    before = evaluate(net, grid)
+    other_grid = InputGrid((0.0, 2.0), (0.0, 1.0), resolution=9)
+    np.testing.assert_array_equal(
+        evaluate(net, other_grid, before).hidden[2], evaluate(net, other_grid).hidden[2]
+    )
+    relu = Network(net.sizes, ("relu", "sigmoid"), "bce", net.params())
+    np.testing.assert_array_equal(
+        evaluate(relu, grid, before).hidden[2], evaluate(relu, grid).hidden[2]
+    )
+
+
 def test_evaluate_checks_the_input_width():
     net = _net((3, 2, 1), ("tanh", "sigmoid"), "bce")
     with pytest.raises(ValueError, match="2 inputs, the network 3"):

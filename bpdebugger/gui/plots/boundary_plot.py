@@ -41,6 +41,7 @@ from .plot_base import (
     grid_resolution,
     note_label,
     rect_of,
+    set_points,
     stack_vertically,
     style_plot,
     subscript,
@@ -318,11 +319,15 @@ class BoundaryPlot(InputPlot):
         fx, fy = features
         data = spec.dataset
         size = marker_size(len(data.x) + len(data.x_test))
-        self.train_points.setData(
-            data.x[:, fx], data.x[:, fy], brush=self._train_brushes, size=size
+        set_points(
+            self.train_points, data.x[:, fx], data.x[:, fy], brush=self._train_brushes, size=size
         )
-        self.test_points.setData(
-            data.x_test[:, fx], data.x_test[:, fy], brush=self._test_brushes, size=size * 1.15
+        set_points(
+            self.test_points,
+            data.x_test[:, fx],
+            data.x_test[:, fy],
+            brush=self._test_brushes,
+            size=size * 1.15,
         )
         self.plot.setRange(xRange=grid.x_range, yRange=grid.y_range, padding=0)
         self._labels = {"bottom": f"x{subscript(fx + 1)}", "left": f"x{subscript(fy + 1)}"}
@@ -336,7 +341,7 @@ class BoundaryPlot(InputPlot):
         grid = self.grid
         if grid is None:
             return
-        self.values = values = evaluate(net, grid)
+        self.values = values = evaluate(net, grid, self.values)
         if self.multi:
             rgb = class_rgb(values.output, self.colours)
             self.class_image.setImage(rgb, autoLevels=False, rect=self._rect)

@@ -154,10 +154,15 @@ def test_forward_stops_do_not_redraw_and_an_update_stop_does(qtbot):
     assert plot.redraws == redraws
     np.testing.assert_array_equal(plot.image.image, before)
 
+    moved = []
+    plot.ring.sigPlotChanged.connect(moved.append)
     qt.step_into()  # update W[3]
     assert (qt.session.current.phase, qt.session.current.node) == ("update", "W[3]")
     assert plot.redraws == redraws + 1
     assert not np.array_equal(plot.image.image, before)
+    assert moved == []  # the same batch: the ring stays, its plot repaints only the image
+    # no test set: its empty item is hidden, not painted at every redraw
+    assert len(plot.session.spec.dataset.x_test) == 0 and not plot.test_points.isVisible()
     np.testing.assert_allclose(plot.image.image, expected_output(qt.session, plot.grid)[0])
 
 
@@ -305,6 +310,8 @@ def test_a_feature_pair_chooser_for_more_than_two_inputs(qtbot):
     assert plot.grid.features == (0, 1)
     plot.feature_y.setCurrentIndex(2)
     assert plot.grid.features == (0, 2)
+    _, ring_y = scatter_xy(plot.ring)  # the ring moves to the new plane
+    np.testing.assert_array_equal(ring_y, plot.session.batch.x[2])
     means = data.x.mean(axis=0)
     np.testing.assert_allclose(plot.grid.points[1], means[1])  # x₂ held at its mean
     _, py = scatter_xy(plot.train_points)

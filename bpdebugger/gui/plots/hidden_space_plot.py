@@ -109,6 +109,8 @@ def output_line(
 class HiddenSpacePlot(InputPlot):
     """The samples at their hidden activations, the warped input grid and the output's line."""
 
+    marks_follow_net = True
+
     def __init__(self, qt: QtSession, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(qt, parent)
         self.layer_choice = chooser("The hidden layer whose activations span the plane")

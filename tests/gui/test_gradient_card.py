@@ -22,6 +22,7 @@ from bpdebugger.engine.session import parse_session
 from bpdebugger.engine.stop_text import stop_markdown
 from bpdebugger.engine.trace import Step, iteration_steps
 from bpdebugger.gui.theme import GRADE_COLOURS
+from bpdebugger.gui.views.card_parts import TextBlock
 from bpdebugger.gui.views.gradient_card import GradientCardView
 
 XOR_DATA = {"x": [[0, 1], [1, 0], [0, 0], [1, 1]], "y": [1, 1, 0, 0]}
@@ -532,3 +533,24 @@ def test_every_equation_line_of_the_card_is_in_the_markdown_export(card, softmax
                 assert any(x.startswith(head) for x in md), (step.phase, step.node, line)
         assert card.equation_text()
         assert card.note_text() or step.phase == "forward"
+
+
+def test_a_text_block_that_fits_draws_the_same_lines_at_every_wider_width(qtbot):
+    block = TextBlock()
+    qtbot.addWidget(block)
+    block.set_text("∂l/∂W[2] = δ·aᵀ\nz = W a + b")
+    natural = block.sizeHint().width()
+    height = block.heightForWidth(natural)
+    assert height > 0
+
+    def picture(width: int) -> QtGui.QImage:
+        block.resize(width, height)
+        return block.grab().toImage()
+
+    narrow = picture(natural)
+    for width in (natural + 14, natural + 100):
+        assert block.heightForWidth(width) == height
+        # the same pixels where the narrow block has any; nothing wraps or moves
+        assert picture(width).copy(0, 0, narrow.width(), narrow.height()) == narrow
+    # narrower than its lines, it wraps and grows
+    assert block.heightForWidth(natural // 2) > height

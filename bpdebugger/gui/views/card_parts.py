@@ -132,12 +132,19 @@ class StopHeader(QtWidgets.QWidget):
             p.end()
 
 
+# A step lays a text out at its natural width and at the card's width with and without the
+# scroll bar; a few more spare the layouts of a resize, without keeping one per pixel.
+_KEPT_WIDTHS = 6
+
+
 class TextBlock(QtWidgets.QWidget):
     """Plain text wrapped to the widget's width, laid out once per (text, width).
 
     Equations and notes change on every step; a QLabel lays its text out again for
     each of the many size questions a layout asks, which cost milliseconds a step.
-    This widget keeps the lines of its last layout and the heights it has measured.
+    This widget keeps its lines for every width it was laid out at: the card's scroll
+    bar comes and goes as stops of different heights alternate, so a step asks for two
+    widths (with and without the bar), each more than once, paint included.
     Right-click offers Copy, for students pasting an equation into their notes.
     """
 
@@ -148,8 +155,7 @@ class TextBlock(QtWidgets.QWidget):
         self._text = ""
         self._bold = bold
         self._muted = muted
-        self._heights: dict[int, int] = {}
-        self._lines: tuple[int, list[QtGui.QTextLayout]] | None = None
+        self._layouts: dict[int, tuple[list[QtGui.QTextLayout], int]] = {}  # per width
         self._natural: int | None = None  # see _natural_width
         policy = QtWidgets.QSizePolicy(
             QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Preferred
@@ -182,14 +188,33 @@ class TextBlock(QtWidgets.QWidget):
         return font
 
     def _invalidate(self) -> None:
-        self._heights = {}
-        self._lines = None
+        self._layouts = {}
         self._natural = None
         self.updateGeometry()
         self.update()
 
     def _layout(self, width: int) -> tuple[list[QtGui.QTextLayout], int]:
-        """The text broken into lines at ``width``: one QTextLayout per paragraph."""
+        """The text broken into lines at ``width`` (one QTextLayout per paragraph) and its
+        height. From its natural width on no paragraph wraps and every width has the same
+        lines: a short text is laid out once (the size hint asks for that width anyway),
+        not again at the card's width with and without the scroll bar."""
+        natural = self._natural_width()
+        if width > natural:
+            unwrapped = self._layout_at(natural)
+            if all(layout.lineCount() == 1 for layout in unwrapped[0]):
+                return unwrapped
+        return self._layout_at(width)
+
+    def _layout_at(self, width: int) -> tuple[list[QtGui.QTextLayout], int]:
+        """``_layout`` at exactly ``width``, remembered per width."""
+        cached = self._layouts.get(width)
+        if cached is None:
+            if len(self._layouts) >= _KEPT_WIDTHS:  # dragging the window's edge: drop the oldest
+                del self._layouts[next(iter(self._layouts))]
+            cached = self._layouts[width] = self._break(width)
+        return cached
+
+    def _break(self, width: int) -> tuple[list[QtGui.QTextLayout], int]:
         font = self._font()
         option = QtGui.QTextOption()
         option.setWrapMode(QtGui.QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
@@ -214,13 +239,7 @@ class TextBlock(QtWidgets.QWidget):
         return True
 
     def heightForWidth(self, width: int) -> int:
-        width = min(width, self.maximumWidth())
-        height = self._heights.get(width)
-        if height is None:
-            layouts, height = self._layout(width)
-            self._heights[width] = height
-            self._lines = (width, layouts)
-        return height
+        return self._layout(min(width, self.maximumWidth()))[1]
 
     def _natural_width(self) -> int:
         """The widest paragraph unwrapped, measured once per text and font (layouts ask
@@ -248,16 +267,12 @@ class TextBlock(QtWidgets.QWidget):
         super().changeEvent(event)
 
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:
-        width = self.width()
-        if self._lines is None or self._lines[0] != width:
-            layouts, height = self._layout(width)
-            self._heights[width] = height
-            self._lines = (width, layouts)
+        layouts, _ = self._layout(self.width())
         p = QtGui.QPainter(self)
         try:
             colour = scheme().outline if self._muted else None
             p.setPen(colour or self.palette().color(QtGui.QPalette.ColorRole.WindowText))
-            for layout in self._lines[1]:
+            for layout in layouts:
                 layout.draw(p, QtCore.QPointF(0.0, 0.0))
         finally:
             p.end()

@@ -21,6 +21,7 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from bpdebugger.engine.gradcheck import Check
+from bpdebugger.engine.network import Array
 from bpdebugger.engine.notation import ACTIVATIONS, fmt
 from bpdebugger.engine.stop_text import document, layer, sample_of
 from bpdebugger.engine.trace import Step
@@ -102,6 +103,15 @@ def _headers(parent: QtWidgets.QWidget, grid: QtWidgets.QGridLayout) -> None:
         grid.addWidget(_header_label(parent, text), 0, j, QtCore.Qt.AlignmentFlag.AlignLeft)
 
 
+def _forward_columns(sample: int | None, *arrays: Array) -> tuple[list[Array], str, bool]:
+    """What a forward page shows of its (n, B) arrays: every column, captioned, for a batch
+    with no sample chosen (there is no mean of a forward value to show), else the chosen
+    sample's column. Returns the arrays, the caption and whether it is the whole batch."""
+    batch = sample is None and arrays[0].shape[1] > 1
+    shown = [a if batch else a[:, sample or 0] for a in arrays]
+    return shown, "one column per sample" if batch else "", batch
+
+
 def _grid() -> QtWidgets.QGridLayout:
     grid = QtWidgets.QGridLayout()
     grid.setContentsMargins(0, 0, 0, 0)
@@ -135,10 +145,7 @@ class _ForwardLinearPage(_Page):
         a_all = np.asarray(step.inputs[f"a[{k}]"])
         b = np.asarray(step.inputs[f"b[{l}]"])
         z_all = np.asarray(step.output)
-        batch = sample is None and a_all.shape[1] > 1
-        a = a_all if batch else a_all[:, sample or 0]
-        z = z_all if batch else z_all[:, sample or 0]
-        caption = "one column per sample" if batch else ""
+        (a, z), caption, _ = _forward_columns(sample, a_all, z_all)
         self.matrices["W"].set_data(W, f"W[{l}]")
         self.matrices["input"].set_data(a, node_symbol(f"a[{k}]"), caption=caption)
         self.matrices["b"].set_data(b, f"b[{l}]")
@@ -159,10 +166,7 @@ class _ForwardActivationPage(_Page):
         l = layer(step.node)
         z_all = np.asarray(step.inputs[f"z[{l}]"])
         a_all = np.asarray(step.output)
-        batch = sample is None and z_all.shape[1] > 1
-        z = z_all if batch else z_all[:, sample or 0]
-        a = a_all if batch else a_all[:, sample or 0]
-        caption = "one column per sample" if batch else ""
+        (z, a), caption, _ = _forward_columns(sample, z_all, a_all)
         self.matrices["input"].set_data(z, f"z[{l}]", caption=caption)
         self.matrices["output"].set_data(a, f"a[{l}]", caption=caption)
 
@@ -188,11 +192,7 @@ class _ForwardLossPage(_Page):
         yhat_all = np.asarray(step.inputs[f"a[{L}]"])
         y_all = np.asarray(step.inputs["y"])
         losses = np.asarray(step.output).ravel()
-        batch = sample is None and yhat_all.shape[1] > 1
-        s = sample or 0
-        yhat = yhat_all if batch else yhat_all[:, s]
-        y = y_all if batch else y_all[:, s]
-        caption = "one column per sample" if batch else ""
+        (yhat, y), caption, batch = _forward_columns(sample, yhat_all, y_all)
         self.matrices["input"].set_data(yhat, f"a[{L}] = ŷ", caption=caption)
         self.matrices["target"].set_data(y, "y", caption=caption)
         if batch:
@@ -200,7 +200,7 @@ class _ForwardLossPage(_Page):
                 losses.reshape(1, -1), "l per sample", caption=f"batch l = mean = {fmt(step.loss)}"
             )
         else:
-            self.matrices["output"].set_data(losses[s], "l")
+            self.matrices["output"].set_data(losses[sample or 0], "l")
 
 
 class _BackwardLossPage(_Page):

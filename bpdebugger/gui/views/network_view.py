@@ -1167,6 +1167,13 @@ class NetworkView(QtWidgets.QGraphicsView):
         return f"{name} = {sym}(z[{l}])\nclick: breakpoint on {name}"
 
 
+def _extent(lines: list[QtCore.QLineF]) -> QtCore.QRectF:
+    """The rectangle the segments' end points span (a point at 0, 0 for none)."""
+    xs = [p for line in lines for p in (line.x1(), line.x2())] or [0.0]
+    ys = [p for line in lines for p in (line.y1(), line.y2())] or [0.0]
+    return QtCore.QRectF(QtCore.QPointF(min(xs), min(ys)), QtCore.QPointF(max(xs), max(ys)))
+
+
 class _EdgesItem(QtWidgets.QGraphicsItem):
     """All the edges of one parameter tensor, each with its own pen, in one item.
 
@@ -1180,11 +1187,7 @@ class _EdgesItem(QtWidgets.QGraphicsItem):
         super().__init__()
         self._lines = lines
         self._pens = [pen] * len(lines)
-        xs = [p for line in lines for p in (line.x1(), line.x2())] or [0.0]
-        ys = [p for line in lines for p in (line.y1(), line.y2())] or [0.0]
-        self._extent = QtCore.QRectF(
-            QtCore.QPointF(min(xs), min(ys)), QtCore.QPointF(max(xs), max(ys))
-        )
+        self._extent = _extent(lines)
         self._rect = QtCore.QRectF()
         self._groups: list[tuple[QtGui.QPen, list[QtCore.QLineF]]] = []
         self._dirty = True
@@ -1251,11 +1254,7 @@ class _LinesItem(QtWidgets.QGraphicsItem):
             else None
         )
         self._pen = QtGui.QPen(Qt.PenStyle.NoPen)
-        xs = [p for line in lines for p in (line.x1(), line.x2())] or [0.0]
-        ys = [p for line in lines for p in (line.y1(), line.y2())] or [0.0]
-        self._extent = QtCore.QRectF(
-            QtCore.QPointF(min(xs), min(ys)), QtCore.QPointF(max(xs), max(ys))
-        )
+        self._extent = _extent(lines)
         self._rect = QtCore.QRectF(self._extent)
         # cached like the edges: a halo changes with the phase, not at every stop
         self.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)

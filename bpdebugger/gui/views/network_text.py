@@ -29,22 +29,33 @@ def subscript(i: int) -> str:
     return notation.subscript(i + 1)
 
 
+def _special(v: float) -> str | None:
+    """NaN, ±∞ and 0 as the network writes them; None for any other number."""
+    if math.isnan(v):
+        return "NaN"
+    if math.isinf(v):
+        return "∞" if v > 0 else MINUS + "∞"
+    return "0" if v == 0.0 else None
+
+
+def _e_notation(v: float, decimals: int) -> str:
+    """ "3.142e2", "−5e−7": the exponent without a plus sign or leading zeros."""
+    mantissa, exponent = f"{v:.{decimals}e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
 def fmt_short(v: float) -> str:
     """At most five characters plus a sign, so a number fits inside a neuron.
 
     Small non-zero numbers keep their size in e-notation ("3e−5") instead of
     collapsing to "0.00": a vanishing gradient must not look like an exact zero.
     """
-    if math.isnan(v):
-        return "NaN"
-    if math.isinf(v):
-        return "∞" if v > 0 else MINUS + "∞"
+    special = _special(v)
+    if special is not None:
+        return special
     a = abs(v)
-    if a == 0.0:
-        return "0"
     if a < 0.005 or a >= 999.5:
-        mantissa, exponent = f"{v:.0e}".split("e")
-        text = f"{mantissa}e{int(exponent)}"
+        text = _e_notation(v, 0)
     elif a < 9.995:
         text = f"{v:.2f}"
     elif a < 99.95:
@@ -56,18 +67,10 @@ def fmt_short(v: float) -> str:
 
 def fmt_long(v: float) -> str:
     """Four decimals (or four significant digits in e-notation) for tooltips."""
-    if math.isnan(v):
-        return "NaN"
-    if math.isinf(v):
-        return "∞" if v > 0 else MINUS + "∞"
-    a = abs(v)
-    if a == 0.0:
-        return "0"
-    if 1e-3 <= a < 1e5:
-        text = f"{v:.4f}"
-    else:
-        mantissa, exponent = f"{v:.3e}".split("e")
-        text = f"{mantissa}e{int(exponent)}"
+    special = _special(v)
+    if special is not None:
+        return special
+    text = f"{v:.4f}" if 1e-3 <= abs(v) < 1e5 else _e_notation(v, 3)
     return text.replace("-", MINUS)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import itertools
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -160,13 +161,22 @@ def _message_label() -> QtWidgets.QLabel:
     return label
 
 
-def _header(title: str, button: QtWidgets.QPushButton) -> QtWidgets.QHBoxLayout:
+def _section(
+    title: str, remove_tip: str, on_remove: Callable[[], None]
+) -> tuple[QtWidgets.QWidget, QtWidgets.QVBoxLayout, QtWidgets.QPushButton]:
+    """A section of the panel: its bold title with a Remove button on the right."""
+    section = QtWidgets.QWidget()
+    layout = QtWidgets.QVBoxLayout(section)
+    layout.setContentsMargins(6, 6, 6, 6)
+    button = QtWidgets.QPushButton("Remove")
+    button.setToolTip(remove_tip)
+    button.clicked.connect(on_remove)
     row = QtWidgets.QHBoxLayout()
-    label = QtWidgets.QLabel(f"<b>{title}</b>")
-    row.addWidget(label)
+    row.addWidget(QtWidgets.QLabel(f"<b>{title}</b>"))
     row.addStretch(1)
     row.addWidget(button)
-    return row
+    layout.addLayout(row)
+    return section, layout, button
 
 
 class BreakpointsPanel(Zoomable, QtWidgets.QWidget):
@@ -231,14 +241,9 @@ class BreakpointsPanel(Zoomable, QtWidgets.QWidget):
             QtWidgets.QWidget.setTabOrder(first, second)
 
     def _build_breakpoints(self) -> QtWidgets.QWidget:
-        section = QtWidgets.QWidget()
-        layout = QtWidgets.QVBoxLayout(section)
-        layout.setContentsMargins(6, 6, 6, 6)
-
-        self.remove_button = QtWidgets.QPushButton("Remove")
-        self.remove_button.setToolTip("Remove the selected breakpoint (Delete)")
-        self.remove_button.clicked.connect(self._remove_breakpoint)
-        layout.addLayout(_header("Breakpoints", self.remove_button))
+        section, layout, self.remove_button = _section(
+            "Breakpoints", "Remove the selected breakpoint (Delete)", self._remove_breakpoint
+        )
 
         self.breakpoint_list = _list(
             ["Breakpoint", "Hits"],
@@ -312,14 +317,9 @@ class BreakpointsPanel(Zoomable, QtWidgets.QWidget):
         return section
 
     def _build_watches(self) -> QtWidgets.QWidget:
-        section = QtWidgets.QWidget()
-        layout = QtWidgets.QVBoxLayout(section)
-        layout.setContentsMargins(6, 6, 6, 6)
-
-        self.watch_remove_button = QtWidgets.QPushButton("Remove")
-        self.watch_remove_button.setToolTip("Remove the selected watch (Delete)")
-        self.watch_remove_button.clicked.connect(self._remove_watch)
-        layout.addLayout(_header("Watches", self.watch_remove_button))
+        section, layout, self.watch_remove_button = _section(
+            "Watches", "Remove the selected watch (Delete)", self._remove_watch
+        )
 
         self.watch_list = _list(
             ["Watch", "Value"],

@@ -25,6 +25,7 @@ from bpdebugger.engine.network import Array
 from bpdebugger.engine.notation import ACTIVATIONS, fmt
 from bpdebugger.engine.stop_text import document, layer, sample_of
 from bpdebugger.engine.trace import Step
+from bpdebugger.gui.steady_scroll_bar import SteadyScrollBar
 from bpdebugger.gui.theme import Zoomable, scaled_font
 from bpdebugger.gui.views.card_matrix import CheckBadge, MatrixWidget
 from bpdebugger.gui.views.card_parts import StopHeader, TextBlock
@@ -432,64 +433,6 @@ class _UpdatePage(_Page):
 # --- the card ---------------------------------------------------------------------------------
 
 
-class _ScrollBar(QtWidgets.QScrollBar):
-    """A scroll bar that keeps its last picture while nothing about it changed.
-
-    Fusion paints a tall scroll bar's gradients in milliseconds, and the card's bar
-    appears and disappears as stops of different heights alternate: at rest the same
-    pixels are blitted from a pixmap instead. Hovered or pressed, it paints as usual.
-    """
-
-    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
-        super().__init__(QtCore.Qt.Orientation.Vertical, parent)
-        # picture per look: the card's stops give the bar a handful of ranges
-        self._cache: dict[tuple[object, ...], QtGui.QPixmap] = {}
-
-    def paintEvent(self, event: QtGui.QPaintEvent) -> None:
-        if self.underMouse() or self.isSliderDown() or self.hasFocus():
-            super().paintEvent(event)
-            return
-        opt = QtWidgets.QStyleOptionSlider()
-        self.initStyleOption(opt)
-        dpr = self.devicePixelRatioF()
-        key = (
-            self.size().toTuple(),
-            dpr,
-            int(opt.state.value),
-            opt.minimum,
-            opt.maximum,
-            opt.sliderPosition,
-            opt.sliderValue,
-            opt.pageStep,
-            opt.singleStep,
-            opt.upsideDown,
-            opt.palette.cacheKey(),
-            id(self.style()),
-        )
-        pixmap = self._cache.get(key)
-        if pixmap is None:
-            if len(self._cache) >= 32:
-                self._cache.clear()
-            pixmap = QtGui.QPixmap(self.size() * dpr)
-            pixmap.setDevicePixelRatio(dpr)
-            pixmap.fill(QtCore.Qt.GlobalColor.transparent)
-            painter = QtGui.QPainter(pixmap)
-            try:
-                opt.subControls = QtWidgets.QStyle.SubControl.SC_All
-                opt.activeSubControls = QtWidgets.QStyle.SubControl.SC_None
-                self.style().drawComplexControl(
-                    QtWidgets.QStyle.ComplexControl.CC_ScrollBar, opt, painter, self
-                )
-            finally:
-                painter.end()
-            self._cache[key] = pixmap
-        p = QtGui.QPainter(self)
-        try:
-            p.drawPixmap(0, 0, pixmap)
-        finally:
-            p.end()
-
-
 class GradientCardView(Zoomable, QtWidgets.QWidget):
     """One stop of backpropagation, as the chain rule reads it. Call ``show_step``.
 
@@ -510,7 +453,7 @@ class GradientCardView(Zoomable, QtWidgets.QWidget):
         self._scroll = QtWidgets.QScrollArea(self)
         self._scroll.setWidgetResizable(True)
         self._scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
-        self._scroll.setVerticalScrollBar(_ScrollBar(self._scroll))
+        self._scroll.setVerticalScrollBar(SteadyScrollBar(self._scroll))
         self._content = QtWidgets.QWidget()
         content = QtWidgets.QVBoxLayout(self._content)
         content.setContentsMargins(6, 6, 6, 6)

@@ -21,6 +21,7 @@ from bpdebugger.engine.session import SessionSpec
 from bpdebugger.engine.trace import Step
 
 from ..qt_session import QtSession
+from ..steady_scroll_bar import SteadyScrollBar
 from ..theme import PHASE_COLOURS, Zoomable, scaled_font
 
 NOTE_LABEL = "Demo note"
@@ -45,6 +46,7 @@ class NarrationPanel(Zoomable, QtWidgets.QWidget):
         self.browser = QtWidgets.QTextBrowser(self)
         self.browser.setOpenLinks(False)
         self.browser.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.browser.setVerticalScrollBar(SteadyScrollBar(self.browser))
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.browser)

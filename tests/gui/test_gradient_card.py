@@ -540,17 +540,38 @@ def test_a_text_block_that_fits_draws_the_same_lines_at_every_wider_width(qtbot)
     qtbot.addWidget(block)
     block.set_text("∂l/∂W[2] = δ·aᵀ\nz = W a + b")
     natural = block.sizeHint().width()
-    height = block.heightForWidth(natural)
+    height = block.height_at(natural)
     assert height > 0
+    assert block.height() == height  # before any width is given, it takes its natural one
 
     def picture(width: int) -> QtGui.QImage:
-        block.resize(width, height)
+        block.set_width(width)
+        block.resize(width, block.height())
         return block.grab().toImage()
 
     narrow = picture(natural)
     for width in (natural + 14, natural + 100):
-        assert block.heightForWidth(width) == height
+        wide = picture(width)
+        assert block.height() == height
         # the same pixels where the narrow block has any; nothing wraps or moves
-        assert picture(width).copy(0, 0, narrow.width(), narrow.height()) == narrow
+        assert wide.copy(0, 0, narrow.width(), narrow.height()) == narrow
     # narrower than its lines, it wraps and grows
-    assert block.heightForWidth(natural // 2) > height
+    block.set_width(natural // 2)
+    assert block.height() == block.height_at(natural // 2) > height
+
+
+def test_the_card_texts_keep_their_width_when_the_scroll_bar_comes_and_goes(card, xor):
+    """Room for the bar is kept whether it shows or not, so a stop that brings the bar
+    does not lay the equation out again at a narrower width."""
+    steps, checks = xor
+    card.resize(420, 300)
+    bar = card.scroll_area().verticalScrollBar()
+    widths, shown = set(), set()
+    for step in steps:
+        card.show_step(step, checks)
+        QtWidgets.QApplication.sendPostedEvents()
+        shown.add(bar.isVisible())
+        widths.update(block.maximumWidth() for block in card.findChildren(TextBlock))
+    assert shown == {True, False}
+    (width,) = widths
+    assert width == 420 - bar.sizeHint().width() - 12

@@ -12,7 +12,7 @@ from bpdebugger.gui.theme import PHASE_COLOURS, scheme, text_colour_on
 class StopHeader(QtWidgets.QWidget):
     """The stop's title, e.g. "backward · a[3] · sigmoid · iteration 1, stop 7", with the
     phase as a coloured pill, and a second, muted line about the sample(s). Both wrap at
-    the width they are given."""
+    the width ``set_width`` gives; the height is fixed to what they take there."""
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -20,18 +20,22 @@ class StopHeader(QtWidgets.QWidget):
         self._rest = ""
         self._detail = ""
         self._layouts: dict[int, tuple[QtCore.QRect, QtCore.QRect, QtCore.QRect]] = {}
-        policy = QtWidgets.QSizePolicy(
-            QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Preferred
-        )
-        policy.setHeightForWidth(True)
-        self.setSizePolicy(policy)
+        self._fit()
 
     def set_text(self, phase: str, rest: str, detail: str) -> None:
         if (phase, rest, detail) != (self._phase, self._rest, self._detail):
             self._phase, self._rest, self._detail = phase, rest, detail
             self._layouts = {}
-            self.updateGeometry()
+            self._fit()
             self.update()
+
+    def set_width(self, width: int) -> None:
+        """The width the header is laid out in (the card's visible width)."""
+        self.setMaximumWidth(width)
+        self._fit()
+
+    def _fit(self) -> None:
+        fit_height(self, self.height_at(laid_out_width(self, self.sizeHint().width())))
 
     def text(self) -> str:
         """The header line as plain text."""
@@ -78,10 +82,7 @@ class StopHeader(QtWidgets.QWidget):
         title.setWidth(max(1, width - x))
         return pill, title, detail
 
-    def hasHeightForWidth(self) -> bool:
-        return True
-
-    def heightForWidth(self, width: int) -> int:
+    def height_at(self, width: int) -> int:
         _, title, detail = self._layout(min(width, self.maximumWidth()))
         return max(title.bottom(), detail.bottom()) + 1 + self._pad() // 2
 
@@ -89,17 +90,15 @@ class StopHeader(QtWidgets.QWidget):
         bfm = QtGui.QFontMetrics(self._bold())
         width = self._pill_width() + bfm.horizontalAdvance(self._rest)
         width = max(width, self.fontMetrics().horizontalAdvance(self._detail))
-        width = min(width, self.maximumWidth())
-        return QtCore.QSize(width, self.heightForWidth(width))
+        return QtCore.QSize(min(width, self.maximumWidth()), self.height())
 
     def minimumSizeHint(self) -> QtCore.QSize:
-        width = self._pill_width() + 4 * self.fontMetrics().height()
-        return QtCore.QSize(width, self.heightForWidth(width))
+        return QtCore.QSize(self._pill_width() + 4 * self.fontMetrics().height(), self.height())
 
     def changeEvent(self, event: QtCore.QEvent) -> None:
         if event.type() == QtCore.QEvent.Type.FontChange:
             self._layouts = {}
-            self.updateGeometry()
+            self._fit()
         super().changeEvent(event)
 
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:
@@ -132,19 +131,37 @@ class StopHeader(QtWidgets.QWidget):
             p.end()
 
 
+_NO_MAXIMUM = (1 << 24) - 1  # Qt's QWIDGETSIZE_MAX, which PySide does not export
+
+
+def laid_out_width(widget: QtWidgets.QWidget, unset: int) -> int:
+    """The width a card text is laid out at: its maximum (the card's visible width, see
+    ``set_width``), or ``unset`` before the card has been given one."""
+    width = widget.maximumWidth()
+    return unset if width >= _NO_MAXIMUM else width
+
+
+def fit_height(widget: QtWidgets.QWidget, height: int) -> None:
+    """Fix ``widget``'s height; only a new height makes its layouts work again."""
+    if widget.minimumHeight() != height or widget.maximumHeight() != height:
+        widget.setFixedHeight(height)
+
+
 # A step lays a text out at its natural width and at the card's width with and without the
 # scroll bar; a few more spare the layouts of a resize, without keeping one per pixel.
 _KEPT_WIDTHS = 6
 
 
 class TextBlock(QtWidgets.QWidget):
-    """Plain text wrapped to the widget's width, laid out once per (text, width).
+    """Plain text wrapped to the width ``set_width`` gives, laid out once per (text, width),
+    its height fixed to what the text takes there.
 
-    Equations and notes change on every step; a QLabel lays its text out again for
-    each of the many size questions a layout asks, which cost milliseconds a step.
-    This widget keeps its lines for every width it was laid out at: the card's scroll
-    bar comes and goes as stops of different heights alternate, so a step asks for two
-    widths (with and without the bar), each more than once, paint included.
+    Equations and notes change on every step. A QLabel, or any widget whose height
+    depends on its width, is asked its height many times a step by every layout up to
+    the scroll area, which costs milliseconds; this block is laid out once when its text
+    or width changes and its layouts see a fixed height. It keeps its lines for the last
+    few widths: the card's scroll bar comes and goes as stops of different heights
+    alternate, so the same two widths (with and without the bar) recur.
     Right-click offers Copy, for students pasting an equation into their notes.
     """
 
@@ -157,11 +174,6 @@ class TextBlock(QtWidgets.QWidget):
         self._muted = muted
         self._layouts: dict[int, tuple[list[QtGui.QTextLayout], int]] = {}  # per width
         self._natural: int | None = None  # see _natural_width
-        policy = QtWidgets.QSizePolicy(
-            QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Preferred
-        )
-        policy.setHeightForWidth(True)
-        self.setSizePolicy(policy)
         copy = QtGui.QAction("Copy", self)
         copy.triggered.connect(self._copy)
         self.addAction(copy)
@@ -190,8 +202,16 @@ class TextBlock(QtWidgets.QWidget):
     def _invalidate(self) -> None:
         self._layouts = {}
         self._natural = None
-        self.updateGeometry()
+        self._fit()
         self.update()
+
+    def set_width(self, width: int) -> None:
+        """The width the text wraps at (the card's visible width)."""
+        self.setMaximumWidth(width)
+        self._fit()
+
+    def _fit(self) -> None:
+        fit_height(self, self.height_at(laid_out_width(self, self._natural_width())))
 
     def _layout(self, width: int) -> tuple[list[QtGui.QTextLayout], int]:
         """The text broken into lines at ``width`` (one QTextLayout per paragraph) and its
@@ -235,10 +255,8 @@ class TextBlock(QtWidgets.QWidget):
             layouts.append(layout)
         return layouts, math.ceil(y)
 
-    def hasHeightForWidth(self) -> bool:
-        return True
-
-    def heightForWidth(self, width: int) -> int:
+    def height_at(self, width: int) -> int:
+        """The height of the text wrapped at ``width`` (at most the block's width)."""
         return self._layout(min(width, self.maximumWidth()))[1]
 
     def _natural_width(self) -> int:
@@ -251,15 +269,12 @@ class TextBlock(QtWidgets.QWidget):
         return self._natural
 
     def sizeHint(self) -> QtCore.QSize:
-        width = min(self._natural_width(), self.maximumWidth())
-        return QtCore.QSize(width, self.heightForWidth(width))
+        return QtCore.QSize(min(self._natural_width(), self.maximumWidth()), self.height())
 
     def minimumSizeHint(self) -> QtCore.QSize:
-        # Narrow enough to follow the visible width down, but with the height the text
-        # takes at the width it will get: the height at the narrowest width would make
-        # the scroll area think the card needs to scroll when it does not.
-        hint = self.sizeHint()
-        return QtCore.QSize(min(self.fontMetrics().height() * 6, hint.width()), hint.height())
+        # narrow enough to follow the visible width down
+        width = min(self.fontMetrics().height() * 6, self._natural_width())
+        return QtCore.QSize(width, self.height())
 
     def changeEvent(self, event: QtCore.QEvent) -> None:
         if event.type() == QtCore.QEvent.Type.FontChange:

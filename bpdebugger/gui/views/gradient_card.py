@@ -502,9 +502,11 @@ class GradientCardView(Zoomable, QtWidgets.QWidget):
         self._page: _Page | None = None
         content.addStretch(1)
         # Text wraps at the visible width even when a wide matrix makes the content scroll
-        # sideways: the equation stays readable without scrolling.
+        # sideways: the equation stays readable without scrolling. That width leaves room
+        # for the vertical scroll bar whether it is shown or not: the bar comes and goes as
+        # long and short stops alternate, and the text is then not laid out again for it.
         self._texts = self._content.findChildren(TextBlock)
-        self._scroll.viewport().installEventFilter(self)
+        self._scroll.installEventFilter(self)
 
         self._apply_font()
         self.show_step(None)
@@ -616,12 +618,14 @@ class GradientCardView(Zoomable, QtWidgets.QWidget):
         self._settle()
 
     def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
-        if event.type() == QtCore.QEvent.Type.Resize and watched is self._scroll.viewport():
+        if event.type() == QtCore.QEvent.Type.Resize and watched is self._scroll:
             margins = self._content.layout().contentsMargins()
-            width = max(50, self._scroll.viewport().width() - margins.left() - margins.right())
+            bar = self._scroll.verticalScrollBar().sizeHint().width()
+            room = self._scroll.contentsRect().width() - bar - margins.left() - margins.right()
+            width = max(50, room)
             for label in self._texts:
-                label.setMaximumWidth(width)
-            self._header.setMaximumWidth(width)
+                label.set_width(width)
+            self._header.set_width(width)
         return super().eventFilter(watched, event)
 
     # --- what the user sees, for tests and for export -----------------------------------------

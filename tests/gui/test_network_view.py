@@ -144,6 +144,31 @@ def test_the_highlight_moves_without_leaving_old_rings(view, xor):
     assert view.emphasised_edges() == {}
 
 
+def test_the_pictures_qt_keeps_of_still_items_look_as_if_painted_afresh(view, xor):
+    """Circles, boxes and names are painted once and blitted afterwards; as the rings and
+    fills move from stop to stop, the view looks as it would painted from scratch (within
+    a level of rounding of the blends)."""
+    stops = [("forward", "z[2]"), ("backward", "a[2]"), ("update", "W[3]")]
+
+    def pictures() -> list[np.ndarray]:
+        out = []
+        for phase, node in stops:
+            view.show_snapshot(xor.at(phase, node))
+            image = view.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
+            bits = np.frombuffer(image.constBits(), np.uint8)
+            out.append(bits.reshape(image.height(), image.width(), 4).astype(int))
+        return out
+
+    items = view.scene().items()
+    cached = [i for i in items if i.cacheMode() != QtWidgets.QGraphicsItem.CacheMode.NoCache]
+    assert len(cached) > len(items) // 2
+    kept = pictures()
+    for item in cached:
+        item.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.NoCache)
+    for a, b in zip(kept, pictures(), strict=True):
+        assert np.abs(a - b).max() <= 2
+
+
 # ----------------------------------------------------------------- numbers shown
 
 

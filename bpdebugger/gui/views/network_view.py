@@ -567,6 +567,7 @@ class NetworkView(QtWidgets.QGraphicsView):
         self._build_units(lay, fonts)
         self._build_loss(lay, fonts)
         self._build_labels(lay, fonts)
+        self._cache_still_items()
         right = max(lay.right, self._legend_right)
         self._scene_rect = QtCore.QRectF(
             lay.left - 0.6 * lay.f, lay.top, right - lay.left + 1.2 * lay.f, lay.bottom - lay.top
@@ -578,6 +579,23 @@ class NetworkView(QtWidgets.QGraphicsView):
         else:
             self._set_banner(banner_text(None, self._activations, self._loss))
         self.set_breakpoints(self._breakpoints)
+
+    def _cache_still_items(self) -> None:
+        """Keep the picture of every item that a step seldom changes: the circles and boxes
+        (an antialiased circle costs tens of microseconds to fill and stroke, a blit of its
+        picture almost nothing), the names, the legend. Qt draws an item again only when it
+        changes (a ring, a fill) or the view is rescaled. The numbers and the banner change
+        at most steps and are drawn directly."""
+        changing = [*self._number_items, self._banner, self._loss_text, self._target_text]
+        numbers = {id(item) for item in changing if item is not None}
+        cache = QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache
+        still = (
+            QtWidgets.QAbstractGraphicsShapeItem,  # circles, boxes, chips, squares, texts
+            QtWidgets.QGraphicsLineItem,
+        )
+        for item in self.scene().items():
+            if isinstance(item, still) and id(item) not in numbers:
+                item.setCacheMode(cache)
 
     def _stroke(
         self, colour: QtGui.QColor, width: float, style: Qt.PenStyle = Qt.PenStyle.SolidLine

@@ -29,6 +29,7 @@ from ...engine.grid import GridValues, InputGrid, evaluate
 from ...engine.network import Array, Network
 from .. import theme
 from ..qt_session import QtSession
+from .field_image import FieldImage
 from .plot_base import (
     BACKGROUND,
     POINT_OUTLINE,
@@ -202,7 +203,7 @@ class BoundaryPlot(InputPlot):
         style_plot(self.plot)
         self.plot.setMenuEnabled(True)
         # One output: ŷ on the diverging map through the colour bar (its LUT and levels).
-        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image = FieldImage()
         # Several outputs: an RGB image made here, which no colour bar may touch.
         self.class_image = pg.ImageItem(axisOrder="row-major")
         for item in (self.image, self.class_image):

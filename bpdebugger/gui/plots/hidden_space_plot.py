@@ -23,6 +23,7 @@ from ...engine.network import Array, Network
 from .. import theme
 from ..qt_session import QtSession
 from .boundary_plot import BOUNDARY_PEN, class_edges, class_rgb, marker_size, ring_items, scatter
+from .field_image import FieldImage
 from .plot_base import (
     InputPlot,
     all_inputs,
@@ -130,7 +131,7 @@ class HiddenSpacePlot(InputPlot):
 
         self.graphics = make_plot_widget()
         self.plot: pg.PlotItem = self.graphics.getPlotItem()
-        self.background = pg.ImageItem(axisOrder="row-major")
+        self.background = FieldImage()
         self.background.setColorMap(theme.DIVERGING)
         self.class_background = pg.ImageItem(axisOrder="row-major")
         for item in (self.background, self.class_background):

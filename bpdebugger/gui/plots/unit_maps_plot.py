@@ -22,6 +22,7 @@ from ...engine.network import Array, Network
 from .. import theme
 from ..qt_session import QtSession
 from .boundary_plot import ring_items
+from .field_image import FieldImage
 from .plot_base import (
     POINT_OUTLINE,
     InputPlot,
@@ -87,7 +88,7 @@ class UnitMapsPlot(InputPlot):
         self.thumbs.ci.setSpacing(4)
         self.large = make_plot_widget()
         self.large_plot: pg.PlotItem = self.large.getPlotItem()
-        self.large_image = pg.ImageItem(axisOrder="row-major")
+        self.large_image = FieldImage()
         self.large_image.setZValue(-10)
         self.large_plot.addItem(self.large_image)
         self.large_bar = pg.ColorBarItem(
@@ -169,7 +170,7 @@ class UnitMapsPlot(InputPlot):
                 view = pg.ViewBox(lockAspect=False, enableMouse=False, defaultPadding=0.0)
                 view.setBackgroundColor(theme.scheme().paper)
                 layout.addItem(view, row=row + i // cols, col=i % cols)
-                image = pg.ImageItem(axisOrder="row-major")
+                image = FieldImage()
                 view.addItem(image)
                 if len(spec.dataset.x) <= THUMB_POINTS:
                     points = pg.ScatterPlotItem(

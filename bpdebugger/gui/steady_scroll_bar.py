@@ -4,7 +4,8 @@ Fusion paints a tall scroll bar's gradients in a millisecond or two. The gradien
 and the narration's bars appear, disappear and change range as stops of different lengths
 alternate, and the same few looks recur from one iteration to the next: at rest they are
 blitted from a small cache of pictures instead. Hovered, pressed or focused, the bar paints
-as usual.
+as usual. Either way the bar paints every pixel of its rectangle, in the window colour where
+the style leaves it bare, so Qt does not repaint the dock beneath it first.
 """
 
 from __future__ import annotations
@@ -19,9 +20,13 @@ class SteadyScrollBar(QtWidgets.QScrollBar):
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(QtCore.Qt.Orientation.Vertical, parent)
         self._cache: dict[tuple[object, ...], QtGui.QPixmap] = {}
+        self.setAttribute(QtCore.Qt.WidgetAttribute.WA_OpaquePaintEvent)
 
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:
         if self.underMouse() or self.isSliderDown() or self.hasFocus():
+            under = QtGui.QPainter(self)
+            under.fillRect(self.rect(), self.palette().color(QtGui.QPalette.ColorRole.Window))
+            under.end()
             super().paintEvent(event)
             return
         opt = QtWidgets.QStyleOptionSlider()

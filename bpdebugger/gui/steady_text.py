@@ -35,11 +35,13 @@ class SteadyLabel(QtWidgets.QLabel):
 
 class ReadoutText(QtWidgets.QWidget):
     """Up to two lines of text, wrapped to the widget's width, that a layout sizes once
-    (two lines of its font) whatever the text: ``setText`` only repaints."""
+    (two lines of its font) whatever the text: ``setText`` only repaints, and only this
+    widget (it paints its own background, so Qt does not repaint its dock beneath it)."""
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self._text = ""
+        self.setAttribute(QtCore.Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setSizePolicy(
             QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Fixed
         )
@@ -64,6 +66,7 @@ class ReadoutText(QtWidgets.QWidget):
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:
         p = QtGui.QPainter(self)
         try:
+            p.fillRect(self.rect(), self.palette().color(QtGui.QPalette.ColorRole.Window))
             p.setPen(self.palette().color(QtGui.QPalette.ColorRole.WindowText))
             flags = (
                 QtCore.Qt.AlignmentFlag.AlignLeft

@@ -147,9 +147,13 @@ def fit_height(widget: QtWidgets.QWidget, height: int) -> None:
         widget.setFixedHeight(height)
 
 
-# A step lays a text out at its natural width and at the card's width with and without the
-# scroll bar; a few more spare the layouts of a resize, without keeping one per pixel.
+# A step lays a text out at the card's width; a few more widths spare the layouts of a
+# resize, without keeping one per pixel.
 _KEPT_WIDTHS = 6
+
+# A text's paragraphs laid out at one width: a QTextLayout each, lines placed top to bottom;
+# the height; and the widest line's own width if no paragraph wrapped, else None.
+_Lines = tuple[list[QtGui.QTextLayout], int, int | None]
 
 
 class TextBlock(QtWidgets.QWidget):
@@ -160,8 +164,7 @@ class TextBlock(QtWidgets.QWidget):
     depends on its width, is asked its height many times a step by every layout up to
     the scroll area, which costs milliseconds; this block is laid out once when its text
     or width changes and its layouts see a fixed height. It keeps its lines for the last
-    few widths: the card's scroll bar comes and goes as stops of different heights
-    alternate, so the same two widths (with and without the bar) recur.
+    few widths (a resize goes back and forth).
     Right-click offers Copy, for students pasting an equation into their notes.
     """
 
@@ -172,8 +175,8 @@ class TextBlock(QtWidgets.QWidget):
         self._text = ""
         self._bold = bold
         self._muted = muted
-        self._layouts: dict[int, tuple[list[QtGui.QTextLayout], int]] = {}  # per width
-        self._natural: int | None = None  # see _natural_width
+        self._layouts: dict[int, _Lines] = {}  # per width
+        self._unwrapped: _Lines | None = None  # lines that did not wrap, see _layout
         copy = QtGui.QAction("Copy", self)
         copy.triggered.connect(self._copy)
         self.addAction(copy)
@@ -201,7 +204,7 @@ class TextBlock(QtWidgets.QWidget):
 
     def _invalidate(self) -> None:
         self._layouts = {}
-        self._natural = None
+        self._unwrapped = None
         self._fit()
         self.update()
 
@@ -210,36 +213,38 @@ class TextBlock(QtWidgets.QWidget):
         self.setMaximumWidth(width)
         self._fit()
 
+    def _width(self) -> int:
+        """The width the text is laid out at: the one ``set_width`` gave, or before that
+        the text's natural width."""
+        width = laid_out_width(self, -1)
+        return width if width >= 0 else self._layout(_NO_MAXIMUM)[2] or 0
+
     def _fit(self) -> None:
-        fit_height(self, self.height_at(laid_out_width(self, self._natural_width())))
+        fit_height(self, self.height_at(self._width()))
 
-    def _layout(self, width: int) -> tuple[list[QtGui.QTextLayout], int]:
-        """The text broken into lines at ``width`` (one QTextLayout per paragraph) and its
-        height. From its natural width on no paragraph wraps and every width has the same
-        lines: a short text is laid out once (the size hint asks for that width anyway),
-        not again at the card's width with and without the scroll bar."""
-        natural = self._natural_width()
-        if width > natural:
-            unwrapped = self._layout_at(natural)
-            if all(layout.lineCount() == 1 for layout in unwrapped[0]):
-                return unwrapped
-        return self._layout_at(width)
-
-    def _layout_at(self, width: int) -> tuple[list[QtGui.QTextLayout], int]:
-        """``_layout`` at exactly ``width``, remembered per width."""
+    def _layout(self, width: int) -> _Lines:
+        """The text broken into lines at ``width`` (one QTextLayout per paragraph), its
+        height, and the widest line's own width if no paragraph wrapped (else None): lines
+        that did not wrap serve every wider width too, so a short text is laid out once and
+        a long one once per width, never measured apart from its layout."""
+        unwrapped = self._unwrapped
+        if unwrapped is not None and width >= unwrapped[2]:
+            return unwrapped
         cached = self._layouts.get(width)
         if cached is None:
             if len(self._layouts) >= _KEPT_WIDTHS:  # dragging the window's edge: drop the oldest
                 del self._layouts[next(iter(self._layouts))]
             cached = self._layouts[width] = self._break(width)
+            if cached[2] is not None:
+                self._unwrapped = cached
         return cached
 
-    def _break(self, width: int) -> tuple[list[QtGui.QTextLayout], int]:
+    def _break(self, width: int) -> _Lines:
         font = self._font()
         option = QtGui.QTextOption()
         option.setWrapMode(QtGui.QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
         layouts = []
-        y = 0.0
+        y, widest, wrapped = 0.0, 0.0, False
         for paragraph in self._text.split("\n"):
             layout = QtGui.QTextLayout(paragraph, font)
             layout.setTextOption(option)
@@ -251,30 +256,22 @@ class TextBlock(QtWidgets.QWidget):
                 line.setLineWidth(max(1, width))
                 line.setPosition(QtCore.QPointF(0.0, y))
                 y += line.height()
+                widest = max(widest, line.naturalTextWidth())
             layout.endLayout()
             layouts.append(layout)
-        return layouts, math.ceil(y)
+            wrapped = wrapped or layout.lineCount() > 1
+        return layouts, math.ceil(y), None if wrapped else math.ceil(widest) + 1
 
     def height_at(self, width: int) -> int:
         """The height of the text wrapped at ``width`` (at most the block's width)."""
         return self._layout(min(width, self.maximumWidth()))[1]
 
-    def _natural_width(self) -> int:
-        """The widest paragraph unwrapped, measured once per text and font (layouts ask
-        for the size hint a dozen times a step)."""
-        if self._natural is None:
-            fm = QtGui.QFontMetrics(self._font())
-            paragraphs = self._text.split("\n")
-            self._natural = max((fm.horizontalAdvance(p) for p in paragraphs), default=0) + 1
-        return self._natural
-
     def sizeHint(self) -> QtCore.QSize:
-        return QtCore.QSize(min(self._natural_width(), self.maximumWidth()), self.height())
+        return QtCore.QSize(self._width(), self.height())
 
     def minimumSizeHint(self) -> QtCore.QSize:
         # narrow enough to follow the visible width down
-        width = min(self.fontMetrics().height() * 6, self._natural_width())
-        return QtCore.QSize(width, self.height())
+        return QtCore.QSize(min(self.fontMetrics().height() * 6, self._width()), self.height())
 
     def changeEvent(self, event: QtCore.QEvent) -> None:
         if event.type() == QtCore.QEvent.Type.FontChange:
@@ -282,7 +279,7 @@ class TextBlock(QtWidgets.QWidget):
         super().changeEvent(event)
 
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:
-        layouts, _ = self._layout(self.width())
+        layouts = self._layout(self.width())[0]
         p = QtGui.QPainter(self)
         try:
             colour = scheme().outline if self._muted else None

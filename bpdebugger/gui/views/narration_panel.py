@@ -5,7 +5,9 @@ session has one, and the built-in explanation of the node kind (debugger/narrati
 before the first stop, the demo's title and how to step.
 
 One ``setHtml`` per stop into a QTextBrowser, whose size hint does not depend on its text:
-a new stop never resizes the dock or relayouts the window. While hidden the panel does
+a new stop never resizes the dock or relayouts the window. The text wraps at the panel's
+width less the scroll bar's, whether the bar shows or not: a long stop that brings the bar
+does not make the browser lay its document out a second time, narrower. While hidden the panel does
 nothing and catches up when shown; during a run it says it is running and catches up with
 the stop where the run ends.
 """
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from bpdebugger.debugger.narration import Narration, narrate, opening
 from bpdebugger.engine.session import SessionSpec
@@ -47,6 +49,8 @@ class NarrationPanel(Zoomable, QtWidgets.QWidget):
         self.browser.setOpenLinks(False)
         self.browser.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         self.browser.setVerticalScrollBar(SteadyScrollBar(self.browser))
+        self.browser.setLineWrapMode(QtWidgets.QTextEdit.LineWrapMode.FixedPixelWidth)
+        self.browser.installEventFilter(self)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.browser)
@@ -105,6 +109,13 @@ class NarrationPanel(Zoomable, QtWidgets.QWidget):
             parts.append(f"<p><b>{NOTE_LABEL}:</b> <i>{html.escape(n.note)}</i></p>")
         parts.append(_paragraph(n.explanation))
         self.browser.setHtml("".join(parts))
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if event.type() == QtCore.QEvent.Type.Resize and watched is self.browser:
+            bar = self.browser.verticalScrollBar().sizeHint().width()
+            width = self.browser.contentsRect().width() - bar
+            self.browser.setLineWrapColumnOrWidth(max(50, width))
+        return super().eventFilter(watched, event)
 
     def _apply_font(self) -> None:
         # The document's text has no sizes of its own, so it follows the browser's font.

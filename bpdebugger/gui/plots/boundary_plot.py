@@ -49,6 +49,7 @@ from .plot_base import (
     zoom_plot,
 )
 from .plot_contour import ContourItem, contour_segments
+from .ring_item import RingItem
 
 # The regions' colours: a class colour mixed into this near-white, from a hint where the
 # network is unsure to most of the colour where it is sure; the points keep the full
@@ -58,7 +59,6 @@ _FAINTEST, _STRONGEST = 0.12, 0.75
 _NOT_FINITE = np.array([127, 127, 127], dtype=np.uint8)
 
 BOUNDARY_PEN = pg.mkPen("#111111", width=2)
-RING_SIZE = 22
 # A right-click this close to a training point (in pixels, centre to click) deletes it;
 # farther away it opens the plot's menu.
 DELETE_RADIUS = 10.0
@@ -131,15 +131,6 @@ def scatter(symbol: str, size: float) -> Marks:
 def marker_size(n: int) -> float:
     """A few points (the four of XOR) drawn large, hundreds small."""
     return 14.0 if n <= 20 else 10.0 if n <= 200 else 8.0
-
-
-def ring_items() -> tuple[Marks, Marks]:
-    """A black ring over a white halo: visible on every colour of the map."""
-    halo = Marks(symbol="o", size=RING_SIZE, pen=pg.mkPen("#FFFFFF", width=5), brush=None)
-    ring = Marks(symbol="o", size=RING_SIZE, pen=pg.mkPen("#000000", width=2), brush=None)
-    halo.setZValue(20)
-    ring.setZValue(21)
-    return halo, ring
 
 
 def swatch(colour: QtGui.QColor) -> QtGui.QIcon:
@@ -224,8 +215,9 @@ class BoundaryPlot(InputPlot):
         self.test_points = scatter("t", 11)
         for item in (self.train_points, self.test_points):
             item.setZValue(10)
-        self.ring_halo, self.ring = ring_items()
-        for item in (self.contour, self.train_points, self.test_points, self.ring_halo, self.ring):
+        self.ring = RingItem()
+        self.ring.setZValue(20)
+        for item in (self.contour, self.train_points, self.test_points, self.ring):
             self.plot.addItem(item)
 
         self.message = note_label(centred=True)
@@ -357,7 +349,6 @@ class BoundaryPlot(InputPlot):
             return
         fx, fy = self.grid.features
         x = session.batch.x  # (n1, B), as edited
-        self.ring_halo.setData(x[fx], x[fy])
         self.ring.setData(x[fx], x[fy])
 
     def _scene(self) -> QtWidgets.QGraphicsScene:

@@ -22,7 +22,7 @@ from ...engine.grid import InputGrid
 from ...engine.network import Array, Network
 from .. import theme
 from ..qt_session import QtSession
-from .boundary_plot import BOUNDARY_PEN, class_edges, class_rgb, marker_size, ring_items, scatter
+from .boundary_plot import BOUNDARY_PEN, class_edges, class_rgb, marker_size, scatter
 from .field_image import FieldImage
 from .plot_base import (
     InputPlot,
@@ -41,6 +41,7 @@ from .plot_base import (
     zoom_plot,
 )
 from .plot_contour import ContourItem
+from .ring_item import RingItem
 
 # The input plane's grid lines carried through the layers: enough lines to read the
 # folding, enough samples per line to draw the bends smoothly.
@@ -148,7 +149,8 @@ class HiddenSpacePlot(InputPlot):
         self.test_points = scatter("t", 11)
         for item in (self.train_points, self.test_points):
             item.setZValue(10)
-        self.ring_halo, self.ring = ring_items()
+        self.ring = RingItem()
+        self.ring.setZValue(20)
         for item in (
             self.background,
             self.class_background,
@@ -156,7 +158,6 @@ class HiddenSpacePlot(InputPlot):
             self.mesh_y,
             self.train_points,
             self.test_points,
-            self.ring_halo,
             self.ring,
         ):
             self.plot.addItem(item)
@@ -372,8 +373,7 @@ class HiddenSpacePlot(InputPlot):
         with np.errstate(all="ignore"):
             a = net.forward(session.batch.x)[1][self.layer]
         x, y = self._coords(a)
-        set_points(self.ring_halo, x, y)
-        set_points(self.ring, x, y)
+        self.ring.setData(x, y)
 
     def _scene(self) -> QtWidgets.QGraphicsScene:
         return self.graphics.scene()

@@ -21,7 +21,6 @@ from ...engine.grid import InputGrid, evaluate
 from ...engine.network import Array, Network
 from .. import theme
 from ..qt_session import QtSession
-from .boundary_plot import ring_items
 from .field_image import FieldImage
 from .plot_base import (
     POINT_OUTLINE,
@@ -39,6 +38,7 @@ from .plot_base import (
     subscript,
     zoom_plot,
 )
+from .ring_item import RingItem
 
 MAX_UNITS = 32
 THUMB_RESOLUTION = 96  # a thumbnail is about 100 px across: more points would not show
@@ -99,8 +99,8 @@ class UnitMapsPlot(InputPlot):
         self.large_points = pg.ScatterPlotItem(symbol="o", size=8, pen=pg.mkPen(POINT_OUTLINE))
         self.large_points.setZValue(10)
         self.large_plot.addItem(self.large_points)
-        self.ring_halo, self.ring = ring_items()
-        self.large_plot.addItem(self.ring_halo)
+        self.ring = RingItem()
+        self.ring.setZValue(20)
         self.large_plot.addItem(self.ring)
 
         self.stack = QtWidgets.QStackedWidget()
@@ -246,7 +246,6 @@ class UnitMapsPlot(InputPlot):
     def _mark(self, session: Session, net: Network) -> None:
         x = session.batch.x
         if x.shape[0] >= 2:
-            self.ring_halo.setData(x[0], x[1])
             self.ring.setData(x[0], x[1])
 
     # --- thumbnails and the large view ------------------------------------------------------

@@ -32,16 +32,21 @@ class SteadyScrollBar(QtWidgets.QScrollBar):
         opt = QtWidgets.QStyleOptionSlider()
         self.initStyleOption(opt)
         dpr = self.devicePixelRatioF()
+        # The bar's look is where its handle is and whether it sits at an end, whatever
+        # range and page give that: stops whose card heights differ by a line share it.
+        handle = self.style().subControlRect(
+            QtWidgets.QStyle.ComplexControl.CC_ScrollBar,
+            opt,
+            QtWidgets.QStyle.SubControl.SC_ScrollBarSlider,
+            self,
+        )
         key = (
             self.size().toTuple(),
             dpr,
             int(opt.state.value),
-            opt.minimum,
-            opt.maximum,
-            opt.sliderPosition,
-            opt.sliderValue,
-            opt.pageStep,
-            opt.singleStep,
+            handle.getRect(),
+            opt.sliderPosition <= opt.minimum,
+            opt.sliderPosition >= opt.maximum,
             opt.upsideDown,
             opt.palette.cacheKey(),
             id(self.style()),

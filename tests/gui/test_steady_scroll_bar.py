@@ -34,6 +34,7 @@ def test_it_looks_like_a_plain_scroll_bar_at_every_range_and_position(qtbot):
 
 def test_a_range_seen_before_is_painted_from_its_picture(qtbot, monkeypatch):
     _, steady = bar_pair(qtbot)
+    steady.setPageStep(100)
     steady.setRange(0, 100)
     steady.grab()
     drawn = []
@@ -41,13 +42,31 @@ def test_a_range_seen_before_is_painted_from_its_picture(qtbot, monkeypatch):
     monkeypatch.setattr(
         style, "drawComplexControl", lambda *args: drawn.append(args), raising=False
     )
-    steady.setRange(0, 200)
+    steady.setRange(0, 400)
     steady.setRange(0, 100)
     steady.grab()
     assert drawn == []
-    steady.setRange(0, 200)  # a look not seen yet is drawn by the style
+    steady.setRange(0, 400)  # a shorter handle: a look not seen yet, drawn by the style
     steady.grab()
     assert len(drawn) == 1
+
+
+def test_ranges_that_place_the_handle_alike_share_one_picture(qtbot, monkeypatch):
+    """The look is the handle's place: a card a line taller gives the same picture."""
+    plain, steady = bar_pair(qtbot, height=479)
+    for bar in (plain, steady):
+        bar.setPageStep(479)
+        bar.setRange(0, 700)
+    steady.grab()
+    drawn = []
+    style = steady.style()
+    monkeypatch.setattr(
+        style, "drawComplexControl", lambda *args: drawn.append(args), raising=False
+    )
+    for bar in (plain, steady):
+        bar.setRange(0, 701)
+    assert same_look(plain, steady)
+    assert drawn == []
 
 
 def test_the_cache_keeps_at_most_32_pictures(qtbot):

@@ -484,6 +484,39 @@ def test_text_follows_the_application_font(card, xor, qapp):
     assert m.font().pointSizeF() == pytest.approx(before)
 
 
+class _Paints(QtCore.QObject):
+    """Counts the paint events of a widget and its descendants."""
+
+    def __init__(self, root: QtWidgets.QWidget) -> None:
+        super().__init__()
+        self.root, self.count = root, 0
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if event.type() == QtCore.QEvent.Type.Paint and (
+            watched is self.root or self.root.isAncestorOf(watched)
+        ):
+            self.count += 1
+        return False
+
+
+def test_a_new_page_is_painted_once(window, qapp):
+    """Widgets just shown get a repaint Qt posts for later; the card takes those requests
+    before the step's paint, so a page switch is painted in one pass, not in two."""
+    paints = _Paints(window.card)
+    qapp.installEventFilter(paints)
+    try:
+        for _ in range(14):
+            window.actions_by_name["step_into"].trigger()
+            qapp.processEvents()
+            assert paints.count > 0
+            paints.count = 0
+            qapp.processEvents()
+            step = window.session.current
+            assert paints.count == 0, (step.phase, step.node)
+    finally:
+        qapp.removeEventFilter(paints)
+
+
 # --- soak --------------------------------------------------------------------------------------
 
 

@@ -553,6 +553,10 @@ class GradientCardView(Zoomable, QtWidgets.QWidget):
             # events a pass posts wait for the next one.
             for _ in range(3):
                 QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.LayoutRequest)
+            # Widgets just shown ask to be painted with a posted UpdateLater, which Qt
+            # delivers after the window's next paint: taken now, the new page is painted
+            # in that paint, not in a second one.
+            QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.UpdateLater)
 
     def _switch(self, page: _Page | None) -> None:
         if page is self._page:

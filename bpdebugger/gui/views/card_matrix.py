@@ -82,6 +82,11 @@ _NONFINITE = diverging_colour(float("nan"), 1.0)
 _NONFINITE_TEXT = text_colour_on(_NONFINITE)
 
 
+# Alignments, made once: a Qt flag built in Python costs microseconds, a paint uses several.
+_CENTRE = QtCore.Qt.AlignmentFlag.AlignCenter
+_LEFT = QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter
+
+
 # --- gradient-check badge ---------------------------------------------------------------
 
 CHECK_TOOLTIP = (
@@ -301,8 +306,10 @@ class MatrixWidget(QtWidgets.QWidget):
         if self._compact:
             cell_w = cell_h = max(6, round(line * 0.8))
         else:
-            texts = [t for row in self._texts for t in row] + self._footer_texts
-            widest = max((self._advance(f.cells, t) for t in texts), default=0)
+            adv = self._advance
+            widths = [[adv(f.cells, t) for t in row] for row in self._texts]
+            footer_widths = [adv(f.cells, t) for t in self._footer_texts]
+            widest = max([w for row in widths for w in row] + footer_widths, default=0)
             # a fixed minimum keeps the cells from jittering as the digits change
             cell_w = max(widest, f.min_cell_text) + 2 * pad
             cell_h = f.cells.height() + pad
@@ -349,19 +356,17 @@ class MatrixWidget(QtWidgets.QWidget):
         # Where each number's baseline starts: QPainter.drawText(x, y, text) skips the
         # line layout that drawText(rect, alignment, text) does for every cell.
         if not self._compact:
-            ascent = f.cells.ascent()
-            dy = (cell_h - f.cells.height()) // 2 + ascent
-            adv = self._advance
+            dy = (cell_h - f.cells.height()) // 2 + f.cells.ascent()
             self._text_pos = [
                 [
-                    (r.x() + (cell_w - adv(f.cells, t) + 1) // 2, r.y() + dy)
-                    for r, t in zip(rects, texts, strict=True)
+                    (x0 + j * cell_w + (cell_w - w + 1) // 2, top + i * cell_h + dy)
+                    for j, w in enumerate(row)
                 ]
-                for rects, texts in zip(self._rects, self._texts, strict=True)
+                for i, row in enumerate(widths)
             ]
             self._footer_pos = [
-                (r.x() + (cell_w - adv(f.cells, t) + 1) // 2, r.y() + dy)
-                for r, t in zip(self._footer_rects, self._footer_texts, strict=True)
+                (x0 + j * cell_w + (cell_w - w + 1) // 2, footer_y + dy)
+                for j, w in enumerate(footer_widths)
             ]
         size = QtCore.QSize(width, height)
         if size != self._size:
@@ -433,8 +438,7 @@ class MatrixWidget(QtWidgets.QWidget):
         colours = scheme()  # faded cells, the grid and the small print follow the theme
         rows, cols = self._values.shape
         cw, ch = self._cell
-        center = QtCore.Qt.AlignmentFlag.AlignCenter
-        left = QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter
+        center, left = _CENTRE, _LEFT
         line = f.main.height()
         small_h = f.small.height()
 

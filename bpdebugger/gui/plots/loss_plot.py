@@ -484,12 +484,15 @@ class MetricPlot(OnScreen, QtWidgets.QWidget):
         if iteration == self._marked_iteration:
             return
         self._marked_iteration = iteration
-        if not self.qt.running:
-            # One line moves now; the readout waits for the refresh. During a run the
-            # marker moves at the plot's own refresh, its turn among the frames: moved
-            # every frame it would repaint the whole plot every frame.
-            self._place_marker()
-        self._mark_dirty()
+        if self.qt.running:
+            # The marker moves at the plot's own refresh, its turn among the frames:
+            # moved every frame it would repaint the whole plot every frame.
+            self._mark_dirty()
+            return
+        # The curves change with the metrics (metrics_updated), not with the position:
+        # a new iteration moves one line and rewrites the readout, in the step's paint.
+        self._place_marker()
+        self.readout.setText(self._readout(self.session.metrics, iteration))
 
     def _on_session_replaced(self, session: Session) -> None:
         self._rebuild(session)

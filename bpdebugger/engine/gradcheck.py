@@ -56,22 +56,53 @@ class Check:
         return grade(self.max_error)
 
 
+# The nudged copies of the network run side by side as one batch: at most this many
+# numbers in one layer's activations at a time (a few MB), larger checks go in chunks.
+BATCH_NUMBERS = 1 << 19
+
+
 def numerical_gradient(net: Network, x: Array, t: Array, name: str, h: float = STEP) -> Array:
     """∂L/∂p by centred differences, (L(p + h) − L(p − h)) / 2h for each entry of p.
 
-    The network is left exactly as it was found.
+    Nudging an entry of W[l] or b[l] leaves the layers before l as they are and moves
+    z[l] by ±h·(its input a[l−1] on row i) or ±h on row i; so z[l] is computed once and
+    all the nudged copies run from there side by side, as the columns of one batch: one
+    pass per chunk of entries instead of two passes per entry. The network is not
+    changed.
     """
     p = net.param(name)
-    grad = np.empty_like(p)
-    for i in np.ndindex(p.shape):
-        kept = p[i]
-        p[i] = kept + h
-        plus = net.loss_value(x, t)
-        p[i] = kept - h
-        minus = net.loss_value(x, t)
-        p[i] = kept
-        grad[i] = (plus - minus) / (2 * h)
-    return grad
+    l = int(name[2:-1])
+    z, a = net.forward(x)
+    n, B = z[l].shape
+    entries = np.arange(p.size)
+    grad = np.empty(p.size)
+    chunk = max(1, BATCH_NUMBERS // (2 * B * max(net.sizes)))
+    for start in range(0, p.size, chunk):
+        part = entries[start : start + chunk]
+        k = len(part)
+        # dz[:, c, :]: how z[l] moves per unit nudge of entry part[c]
+        dz = np.zeros((n, k, B))
+        if name[0] == "W":
+            rows, cols = np.unravel_index(part, p.shape)
+            dz[rows, np.arange(k), :] = a[l - 1][cols]
+        else:
+            dz[part, np.arange(k), :] = 1.0
+        nudged = z[l][:, None, :] + np.concatenate([h * dz, -h * dz], axis=1)
+        losses = _losses_from(net, l, nudged.reshape(n, 2 * k * B), np.tile(t, 2 * k))
+        plus, minus = losses.reshape(2, k, B).mean(axis=2)
+        grad[start : start + k] = (plus - minus) / (2 * h)
+    return grad.reshape(p.shape)
+
+
+def _losses_from(net: Network, l: int, z_l: Array, t: Array) -> Array:
+    """The per-sample losses of a batch whose z[l] is given: the rest of the forward pass."""
+    a_l = net.f[l].forward(z_l)
+    if l == net.L:
+        z_L, a_L = z_l, a_l
+    else:
+        z, a = net.forward(a_l, first=l + 1)
+        z_L, a_L = z[net.L], a[net.L]
+    return net.loss.per_sample(z_L, a_L, t)
 
 
 def gradcheck(net: Network, x: Array, t: Array, h: float = STEP) -> dict[str, Check]:

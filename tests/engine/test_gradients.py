@@ -19,7 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from bpdebugger.engine.gradcheck import gradcheck, grade, relative_error
+from bpdebugger.engine import gradcheck as gradcheck_module
+from bpdebugger.engine.gradcheck import gradcheck, grade, numerical_gradient, relative_error
 from bpdebugger.engine.network import Network, param_names
 from bpdebugger.engine.trace import iteration_steps
 from bpdebugger.engine.training import SGD, Batch
@@ -202,6 +203,49 @@ def test_gradcheck_grades_the_notes_network_good():
     for name, check in checks.items():
         assert check.grade == "good", (name, check.max_error)
         assert check.numeric.shape == check.analytic.shape == net.param(name).shape
+
+
+def nudged_one_at_a_time(net: Network, x: np.ndarray, t: np.ndarray, name: str) -> np.ndarray:
+    """The textbook stencil: each entry nudged in place by ±h, the whole loss run twice."""
+    p, h = net.param(name), gradcheck_module.STEP
+    out = np.empty_like(p)
+    for i in np.ndindex(p.shape):
+        kept = p[i]
+        p[i] = kept + h
+        plus = net.loss_value(x, t)
+        p[i] = kept - h
+        minus = net.loss_value(x, t)
+        p[i] = kept
+        out[i] = (plus - minus) / (2 * h)
+    return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    hidden=st.lists(st.integers(1, 5), min_size=0, max_size=2),
+    activation=st.sampled_from(HIDDEN),
+    loss=st.sampled_from(LOSSES),
+    batch=st.integers(1, 4),
+    seed=st.integers(0, 10_000),
+    chunked=st.booleans(),
+)
+def test_the_batched_stencil_is_the_one_entry_at_a_time_stencil(
+    hidden, activation, loss, batch, seed, chunked
+):
+    """All nudged copies run side by side from the nudged layer on; the numbers are those
+    of nudging each entry in place and running the whole network, chunks or not."""
+    n_out, out_activation = output_for(loss)
+    sizes = [2, *hidden, n_out]
+    activations = [activation] * len(hidden) + [out_activation]
+    net, x, t = random_case(sizes, activations, loss, batch, seed)
+    with pytest.MonkeyPatch.context() as patch:
+        if chunked:
+            patch.setattr(gradcheck_module, "BATCH_NUMBERS", 1)  # one entry a chunk
+        for name in net.params():
+            expected = nudged_one_at_a_time(net, x, t, name)
+            np.testing.assert_allclose(
+                numerical_gradient(net, x, t, name), expected, rtol=1e-6, atol=1e-9, err_msg=name
+            )
 
 
 def test_gradcheck_leaves_the_network_as_it_found_it():

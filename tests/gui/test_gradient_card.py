@@ -22,6 +22,7 @@ from bpdebugger.engine.session import parse_session
 from bpdebugger.engine.stop_text import stop_markdown
 from bpdebugger.engine.trace import Step, iteration_steps
 from bpdebugger.gui.theme import GRADE_COLOURS
+from bpdebugger.gui.views import card_matrix
 from bpdebugger.gui.views.card_parts import TextBlock
 from bpdebugger.gui.views.gradient_card import GradientCardView
 
@@ -424,6 +425,27 @@ def test_hovering_a_cell_gives_the_full_precision_value(card, xor):
     centre = QtCore.QPoint(up.width() // 2, up.row_centre_y())
     value = float(step.upstream[0, 0])
     assert repr(value).replace("-", "−") in up.tooltip_at(centre)
+
+
+@pytest.mark.parametrize("shape", [(16, 16), (3, 9), (16, 1), (2, 2)])
+def test_cells_blitted_as_one_picture_look_as_if_filled_one_by_one(qtbot, monkeypatch, shape):
+    """Large matrices blit their cells from one picture; the pixels are those of a fill
+    per cell, faded cells, non-finite values and hairlines included."""
+    rng = np.random.default_rng(3)
+    values = rng.normal(size=shape)
+    values.flat[1 % values.size] = np.nan
+    faded = rng.random(shape) < 0.2
+
+    def picture() -> QtGui.QImage:
+        m = card_matrix.MatrixWidget("m")
+        qtbot.addWidget(m)
+        m.set_data(values, "∂l/∂W[3]", faded=faded, caption="x")
+        return m.grab().toImage()
+
+    monkeypatch.setattr(card_matrix, "_FILLED_CELLS", 0)  # every matrix blits
+    blitted = picture()
+    monkeypatch.setattr(card_matrix, "_FILLED_CELLS", 10**9)  # every matrix fills
+    assert picture() == blitted
 
 
 # --- size and zoom -------------------------------------------------------------------------------

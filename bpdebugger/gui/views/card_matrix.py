@@ -60,27 +60,46 @@ def shape_text(rows: int, columns: int) -> str:
 # --- colours ------------------------------------------------------------------------------
 
 _LUT_SIZE = 257  # odd, so that 0 falls exactly on the centre entry
-_lut: tuple[list[QtGui.QColor], list[QtGui.QColor]] | None = None
 
 
-def _colour_table() -> tuple[list[QtGui.QColor], list[QtGui.QColor]]:
-    """Cell backgrounds and their text colours sampled once from theme.diverging_colour.
+class _ColourTable:
+    """Cell backgrounds and their text colours sampled once from theme.diverging_colour,
+    the last entry (index −1) for NaN and ±inf; the backgrounds also as 0xAARRGGBB words,
+    from which a matrix's cells become one picture.
 
     Mapping every cell through the colour map on each step costs tens of
     microseconds a cell; indexing a table built from the same map is free.
     """
-    global _lut
-    if _lut is None:
-        backgrounds = [
-            diverging_colour(2.0 * i / (_LUT_SIZE - 1) - 1.0, 1.0) for i in range(_LUT_SIZE)
-        ]
-        _lut = backgrounds, [text_colour_on(c) for c in backgrounds]
-    return _lut
+
+    def __init__(self) -> None:
+        samples = [2.0 * i / (_LUT_SIZE - 1) - 1.0 for i in range(_LUT_SIZE)] + [float("nan")]
+        self.backgrounds = [diverging_colour(x, 1.0) for x in samples]
+        self.texts = [text_colour_on(c) for c in self.backgrounds]
+        self.words = np.array([c.rgba() for c in self.backgrounds], dtype=np.uint32)
 
 
-_NONFINITE = diverging_colour(float("nan"), 1.0)
-_NONFINITE_TEXT = text_colour_on(_NONFINITE)
+_table: _ColourTable | None = None
 
+
+def _colour_table() -> _ColourTable:
+    global _table
+    if _table is None:
+        _table = _ColourTable()
+    return _table
+
+
+def _colour_indices(v: Array, scale: float) -> npt.NDArray[np.intp]:
+    """Each value's entry in the colour table (the diverging map on [−scale, scale]), −1
+    for NaN and ±inf."""
+    with np.errstate(all="ignore"):
+        t = np.zeros_like(v) if scale <= 0 else np.clip(v / scale, -1.0, 1.0)
+        index = np.rint((t + 1.0) * 0.5 * (_LUT_SIZE - 1))
+    return np.where(np.isfinite(v), index, -1).astype(np.intp)
+
+
+# Up to this many cells a matrix fills each cell; a larger one blits a picture of them all
+# (_cells_image), which costs more to make than a few fills but far less than 256.
+_FILLED_CELLS = 16
 
 # Alignments, made once: a Qt flag built in Python costs microseconds, a paint uses several.
 _CENTRE = QtCore.Qt.AlignmentFlag.AlignCenter
@@ -197,17 +216,16 @@ class MatrixWidget(QtWidgets.QWidget):
         self._faded: npt.NDArray[np.bool_] = np.zeros((0, 0), dtype=bool)
         self._texts: list[list[str]] = []
         self._footer_texts: list[str] = []
-        self._cell_bg: list[list[QtGui.QColor]] = []
+        self._index: npt.NDArray[np.intp] = np.zeros((0, 0), dtype=np.intp)  # colour entries
+        self._footer_index: list[int] = []
         self._cell_fg: list[list[QtGui.QColor]] = []
-        self._footer_bg: list[QtGui.QColor] = []
-        self._footer_fg: list[QtGui.QColor] = []
+        self._cells_picture: tuple[tuple[object, ...], QtGui.QImage] | None = None
         self._row_labels: Sequence[str] = ()
         self._col_labels: Sequence[str] = ()
         self._compact = False
         self._size = QtCore.QSize(0, 0)
         self._advances: dict[str, int] = {}  # per character of the cell font
         self._font_cache: _Fonts | None = None
-        self._rects: list[list[QtCore.QRect]] = []
         self._footer_rects: list[QtCore.QRect] = []
         self._badge_rect = QtCore.QRect()
         self._text_pos: list[list[tuple[int, int]]] = []
@@ -251,14 +269,19 @@ class MatrixWidget(QtWidgets.QWidget):
         if self._footer is not None:
             finite = np.concatenate([finite, self._footer[np.isfinite(self._footer)]])
         scale = float(np.abs(finite).max()) if finite.size else 0.0
-        self._texts = [[fmt(x) for x in row] for row in v.tolist()]
-        self._cell_bg, self._cell_fg = _colours(v, scale)
+        table = _colour_table()
+        self._index = _colour_indices(v, scale)
+        self._cells_picture = None
+        # a compact matrix draws no numbers: its texts are made if asked (texts())
+        self._texts = [] if self._compact else [[fmt(x) for x in row] for row in v.tolist()]
+        self._cell_fg = (
+            [] if self._compact else [[table.texts[k] for k in row] for row in self._index.tolist()]
+        )
         if self._footer is not None:
             self._footer_texts = [fmt(x) for x in self._footer[0].tolist()]
-            bg, fg = _colours(self._footer, scale)
-            self._footer_bg, self._footer_fg = bg[0], fg[0]
+            self._footer_index = _colour_indices(self._footer[0], scale).tolist()
         else:
-            self._footer_texts, self._footer_bg, self._footer_fg = [], [], []
+            self._footer_texts, self._footer_index = [], []
         self._relayout()
         self.update()
 
@@ -271,7 +294,10 @@ class MatrixWidget(QtWidgets.QWidget):
         return None if self._footer is None else self._footer.copy()
 
     def texts(self) -> list[list[str]]:
-        """The cells' text as drawn (4 significant digits), row by row."""
+        """The cells' text as drawn (4 significant digits), row by row; a compact matrix
+        shows them in its tooltips."""
+        if self._compact:
+            return [[fmt(x) for x in row] for row in self._values.tolist()]
         return [list(row) for row in self._texts]
 
     def faded_mask(self) -> npt.NDArray[np.bool_]:
@@ -281,7 +307,7 @@ class MatrixWidget(QtWidgets.QWidget):
         """The background of cell (i, j) as drawn (faded cells are pale)."""
         if self._faded[i, j]:
             return QtGui.QColor(scheme().faint)
-        return QtGui.QColor(self._cell_bg[i][j])
+        return QtGui.QColor(_colour_table().backgrounds[self._index[i, j]])
 
     @property
     def compact(self) -> bool:
@@ -342,10 +368,6 @@ class MatrixWidget(QtWidgets.QWidget):
         self._pad, self._bracket, self._gutter, self._grid_top = pad, bracket, gutter, top
         self._op_w = op_w
         self._cell = (cell_w, cell_h)
-        self._rects = [
-            [QtCore.QRect(x0 + j * cell_w, top + i * cell_h, cell_w, cell_h) for j in range(cols)]
-            for i in range(rows)
-        ]
         footer_y = top + grid_h + pad
         self._footer_rects = [
             QtCore.QRect(x0 + j * cell_w, footer_y, cell_w, cell_h)
@@ -452,25 +474,32 @@ class MatrixWidget(QtWidgets.QWidget):
 
         p.setFont(f.small_font)
         p.setPen(colours.outline)
+        g = self._grid_rect
         for j, label in enumerate(self._col_labels[:cols]):
-            r = self._rects[0][j]
-            p.drawText(QtCore.QRect(r.x(), self._grid_top - small_h, cw, small_h), center, label)
+            x = g.x() + j * cw
+            p.drawText(QtCore.QRect(x, self._grid_top - small_h, cw, small_h), center, label)
         gutter_w = self._gutter - self._pad // 2
         for i, label in enumerate(self._row_labels[:rows]):
-            p.drawText(QtCore.QRect(op_w, self._rects[i][0].y(), gutter_w, ch), left, label)
+            p.drawText(QtCore.QRect(op_w, g.y() + i * ch, gutter_w, ch), left, label)
         if self._footer_rects:
             y = self._footer_rects[0].y()
             p.drawText(QtCore.QRect(op_w, y, gutter_w, ch), left, self._footer_label)
 
-        if rows and cols:
+        if rows * cols > _FILLED_CELLS:
+            p.drawImage(g.topLeft(), self._cells_image(colours.faint, colours.rule))
+        elif rows and cols:
             # hairlines: the grid colour shows between cells filled one pixel short
-            p.fillRect(self._grid_rect, colours.rule)
-            for i in range(rows):
-                faded, bgs = self._faded[i], self._cell_bg[i]
-                for j, r in enumerate(self._rects[i]):
-                    p.fillRect(r.adjusted(0, 0, -1, -1), colours.faint if faded[j] else bgs[j])
+            p.fillRect(g, colours.rule)
+            backgrounds = _colour_table().backgrounds
+            for i, (row, faded) in enumerate(
+                zip(self._index.tolist(), self._faded.tolist(), strict=True)
+            ):
+                for j, k in enumerate(row):
+                    colour = colours.faint if faded[j] else backgrounds[k]
+                    p.fillRect(g.x() + j * cw, g.y() + i * ch, cw - 1, ch - 1, colour)
+        if rows and cols:
             # matrix brackets as thin bars
-            g, b = self._grid_rect, self._bracket
+            b = self._bracket
             x0, x1 = g.x() - b - 1, g.right() + 2
             top, h = g.y(), g.height()
             p.fillRect(QtCore.QRect(x0, top, 1, h), text)
@@ -478,8 +507,9 @@ class MatrixWidget(QtWidgets.QWidget):
             for y in (top, top + h - 1):
                 p.fillRect(QtCore.QRect(x0, y, b, 1), text)
                 p.fillRect(QtCore.QRect(x1, y, b, 1), text)
+        table = _colour_table()
         for j, r in enumerate(self._footer_rects):
-            p.fillRect(r.adjusted(0, 0, -1, -1), self._footer_bg[j])
+            p.fillRect(r.adjusted(0, 0, -1, -1), table.backgrounds[self._footer_index[j]])
 
         if not self._compact:
             p.setFont(f.cell_font)
@@ -489,7 +519,7 @@ class MatrixWidget(QtWidgets.QWidget):
                     p.setPen(colours.rule if faded[j] else fgs[j])
                     p.drawText(x, y, texts[j])
             for j, (x, y) in enumerate(self._footer_pos):
-                p.setPen(self._footer_fg[j])
+                p.setPen(table.texts[self._footer_index[j]])
                 p.drawText(x, y, self._footer_texts[j])
 
         # shape and caption under the grid
@@ -511,14 +541,34 @@ class MatrixWidget(QtWidgets.QWidget):
             p.setPen(text_colour_on(colour))
             p.drawText(self._badge_rect, center, self.badge.text)
 
+    def _cells_image(self, faint: QtGui.QColor, rule: QtGui.QColor) -> QtGui.QImage:
+        """The cells as one picture, cell by cell in its colour (faded ones pale) with a
+        hairline of the grid colour on their right and bottom, as the fills draw them: one
+        blit instead of a fill per cell (a 16×16 matrix has 256). Made once per data,
+        size and theme."""
+        cw, ch = self._cell
+        key = (cw, ch, faint.rgba(), rule.rgba())
+        if self._cells_picture is not None and self._cells_picture[0] == key:
+            return self._cells_picture[1]
+        words = _colour_table().words[self._index]
+        if self._faded.any():
+            words = np.where(self._faded, np.uint32(faint.rgba()), words)
+        pixels = np.repeat(np.repeat(words, ch, axis=0), cw, axis=1)
+        pixels[ch - 1 :: ch, :] = rule.rgba()
+        pixels[:, cw - 1 :: cw] = rule.rgba()
+        h, w = pixels.shape
+        image = QtGui.QImage(pixels.data, w, h, pixels.strides[0], QtGui.QImage.Format.Format_RGB32)
+        image.pixels = pixels  # type: ignore[attr-defined]  # the image reads this buffer
+        self._cells_picture = (key, image)
+        return image
+
     # --- tooltips ---------------------------------------------------------------------------
 
     def cell_at(self, pos: QtCore.QPoint) -> tuple[int, int] | None:
         """(row, column) of the cell under ``pos``; (-1, j) for the footer row."""
-        for i, row in enumerate(self._rects):
-            for j, r in enumerate(row):
-                if r.contains(pos):
-                    return i, j
+        g, (cw, ch) = self._grid_rect, self._cell
+        if g.contains(pos):
+            return (pos.y() - g.y()) // ch, (pos.x() - g.x()) // cw
         for j, r in enumerate(self._footer_rects):
             if r.contains(pos):
                 return -1, j
@@ -548,16 +598,3 @@ class MatrixWidget(QtWidgets.QWidget):
                 event.ignore()
             return True
         return super().event(event)
-
-
-def _colours(v: Array, scale: float) -> tuple[list[list[QtGui.QColor]], list[list[QtGui.QColor]]]:
-    """Backgrounds and text colours of every cell: the diverging map on [−scale, scale]."""
-    backgrounds, foregrounds = _colour_table()
-    with np.errstate(all="ignore"):
-        t = np.zeros_like(v) if scale <= 0 else np.clip(v / scale, -1.0, 1.0)
-        index = np.rint((t + 1.0) * 0.5 * (_LUT_SIZE - 1))
-    finite = np.isfinite(v)
-    index = np.where(finite, index, -1).astype(np.int64)
-    bg = [[backgrounds[k] if k >= 0 else _NONFINITE for k in row] for row in index.tolist()]
-    fg = [[foregrounds[k] if k >= 0 else _NONFINITE_TEXT for k in row] for row in index.tolist()]
-    return bg, fg

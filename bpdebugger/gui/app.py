@@ -120,7 +120,19 @@ def run_window(session: Session) -> int:
     window.show()
     # The file's view and the recovery question come after the window's remembered layout.
     window.documents.start()
-    return app.exec()
+    code = app.exec()
+    _delete_now(window)
+    return code
+
+
+def _delete_now(window) -> None:  # window: QtWidgets.QWidget
+    """Delete a closed window while the application exists: left to the interpreter's
+    exit, the window and its plots can be torn down after the QApplication, and the
+    process crashes on its way out (seen after a few iterations had been drawn)."""
+    from PySide6 import QtCore
+
+    window.deleteLater()
+    QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
 
 
 def _quiet_offscreen_notices(kind: object, context: object, message: str) -> None:
@@ -148,6 +160,8 @@ def screenshot(session: Session, out: Path, steps: int, size: tuple[int, int]) -
         window.actions_by_name["step_into"].trigger()
         window.repaint()  # paint now, as the screen would after the click
         app.processEvents()
-    if not window.grab().save(str(out)):
-        raise InputError("cannot write the picture here", source=str(out))
+    saved = window.grab().save(str(out))
     window.close()
+    _delete_now(window)
+    if not saved:
+        raise InputError("cannot write the picture here", source=str(out))

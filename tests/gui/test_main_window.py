@@ -183,7 +183,8 @@ def _env(**changes: str | None) -> dict[str, str]:
 
 
 def test_the_program_opens_its_window_and_closes_cleanly():
-    # The real main(), with the window's show() wrapped to close it 1.5 s later.
+    # The real main(), with the window's show() wrapped to step through two iterations
+    # (every plot drawn) and close it 1.5 s later.
     code = (
         "import sys\n"
         "from PySide6 import QtCore, QtWidgets\n"
@@ -194,6 +195,10 @@ def test_the_program_opens_its_window_and_closes_cleanly():
         "    show(self)\n"
         "    def close():\n"
         "        app = QtWidgets.QApplication.instance()\n"
+        "        for _ in range(28):\n"
+        "            self.actions_by_name['step_into'].trigger()\n"
+        "            app.processEvents()\n"
+        "        self.documents.modified = False  # no question to answer on closing\n"
         "        shown = [type(w).__name__ for w in app.topLevelWidgets() if w.isVisible()]\n"
         "        print('windows:', shown)\n"
         "        self.close()\n"
@@ -229,16 +234,17 @@ def test_without_a_display_it_says_so_in_one_line():
     assert "bpdebugger trace" in lines[0]
 
 
-def test_screenshot_saves_the_window_after_n_steps(tmp_path):
+@pytest.mark.parametrize("steps", [7, 28])  # 28: two whole iterations, the plots drawn
+def test_screenshot_saves_the_window_after_n_steps(tmp_path, steps):
     out = tmp_path / "shot.png"
     result = subprocess.run(
-        [sys.executable, "-m", "bpdebugger", "screenshot", str(out), "--steps", "7",
+        [sys.executable, "-m", "bpdebugger", "screenshot", str(out), "--steps", str(steps),
          "--size", "1000x700"],
         capture_output=True,
         text=True,
         timeout=60,
     )  # fmt: skip
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 0, result.stderr  # and no crash on the way out
     assert result.stderr == ""
     image = QtGui.QImage(str(out))
     assert (image.width(), image.height()) == (1000, 700)

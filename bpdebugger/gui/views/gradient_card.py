@@ -450,6 +450,9 @@ class GradientCardView(Zoomable, QtWidgets.QWidget):
         self._batch_size = 0
         self._zoom = 1.0
 
+        # Painting its own background, the card keeps a repaint inside it (the strip its
+        # scroll bar leaves, a long stop to a short one) from repainting the dock's frame.
+        self.setAutoFillBackground(True)
         self._scroll = QtWidgets.QScrollArea(self)
         self._scroll.setWidgetResizable(True)
         self._scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)

@@ -45,6 +45,9 @@ class NarrationPanel(Zoomable, QtWidgets.QWidget):
         self._shown: tuple[SessionSpec, Step | None] | None = None
         self._stale = True  # drawn when first shown
 
+        # Painting its own background, the panel keeps a repaint inside it (the strip its
+        # scroll bar leaves, a long stop to a short one) from repainting the dock's frame.
+        self.setAutoFillBackground(True)
         self.browser = QtWidgets.QTextBrowser(self)
         self.browser.setOpenLinks(False)
         self.browser.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)

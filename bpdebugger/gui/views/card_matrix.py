@@ -160,6 +160,8 @@ class _Fonts:
 
     def __init__(self, font: QtGui.QFont) -> None:
         self._widths: dict[tuple[int, str], int] = {}
+        self._statics: dict[tuple[int, str], QtGui.QStaticText] = {}
+        self.font = QtGui.QFont(font)
         self.main = QtGui.QFontMetrics(font)
         self.bold_font = QtGui.QFont(font)
         self.bold_font.setBold(True)
@@ -169,6 +171,20 @@ class _Fonts:
         self.small_font = scaled_font(font, SMALL_FONT)
         self.small = QtGui.QFontMetrics(self.small_font)
         self.min_cell_text = self.cells.horizontalAdvance(f"{MINUS}0.0000")
+
+    def static(self, font: QtGui.QFont, text: str) -> QtGui.QStaticText:
+        """``text`` laid out once in ``font`` (one of these fonts), to be drawn again and
+        again: a symbol, a shape or a caption recurs at every stop of its kind, and
+        drawText would shape it anew at every paint."""
+        key = (id(font), text)
+        st = self._statics.get(key)
+        if st is None:
+            if len(self._statics) > 1024:  # bounded: captions carry numbers now and then
+                self._statics.clear()
+            st = self._statics[key] = QtGui.QStaticText(text)
+            st.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+            st.prepare(QtGui.QTransform(), font)
+        return st
 
     def width(self, metrics: QtGui.QFontMetrics, text: str) -> int:
         """``metrics.horizontalAdvance(text)``, remembered."""
@@ -466,7 +482,8 @@ class MatrixWidget(QtWidgets.QWidget):
 
         op_w = self._op_w
         p.setPen(text)
-        p.drawText(op_w, f.main.ascent(), self.symbol)
+        p.setFont(f.font)
+        p.drawStaticText(op_w, 0, f.static(f.font, self.symbol))
         if self.operator:
             p.setFont(f.bold_font)
             mid = self.row_centre_y()
@@ -526,9 +543,9 @@ class MatrixWidget(QtWidgets.QWidget):
         p.setFont(f.small_font)
         p.setPen(colours.outline)
         y = self._shape_y
-        p.drawText(op_w, y + f.small.ascent(), self.shape_text)
+        p.drawStaticText(op_w, y, f.static(f.small_font, self.shape_text))
         if self.caption:
-            p.drawText(op_w, y + small_h + f.small.ascent(), self.caption)
+            p.drawStaticText(op_w, y + small_h, f.static(f.small_font, self.caption))
 
         colour = self.badge.colour if self.badge is not None else None
         if colour is not None:

@@ -32,16 +32,21 @@ def test_it_looks_like_a_plain_scroll_bar_at_every_range_and_position(qtbot):
         assert same_look(plain, steady)  # the second time from the cache
 
 
+def style_draws(monkeypatch, bar: SteadyScrollBar) -> list:
+    """The calls of the bar's style to draw it, from now on (the style itself draws none)."""
+    drawn: list = []
+    monkeypatch.setattr(
+        bar.style(), "drawComplexControl", lambda *args: drawn.append(args), raising=False
+    )
+    return drawn
+
+
 def test_a_range_seen_before_is_painted_from_its_picture(qtbot, monkeypatch):
     _, steady = bar_pair(qtbot)
     steady.setPageStep(100)
     steady.setRange(0, 100)
     steady.grab()
-    drawn = []
-    style = steady.style()
-    monkeypatch.setattr(
-        style, "drawComplexControl", lambda *args: drawn.append(args), raising=False
-    )
+    drawn = style_draws(monkeypatch, steady)
     steady.setRange(0, 400)
     steady.setRange(0, 100)
     steady.grab()
@@ -58,11 +63,7 @@ def test_ranges_that_place_the_handle_alike_share_one_picture(qtbot, monkeypatch
         bar.setPageStep(479)
         bar.setRange(0, 700)
     steady.grab()
-    drawn = []
-    style = steady.style()
-    monkeypatch.setattr(
-        style, "drawComplexControl", lambda *args: drawn.append(args), raising=False
-    )
+    drawn = style_draws(monkeypatch, steady)
     for bar in (plain, steady):
         bar.setRange(0, 701)
     assert same_look(plain, steady)

@@ -9,7 +9,8 @@ colours and schedules a repaint; the geometry changes only when the shape does.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -28,6 +29,7 @@ from bpdebugger.gui.theme import (
 )
 
 Array = npt.NDArray[np.float64]
+T = TypeVar("T")
 
 
 # Matrices wider or taller than this draw their cells as small coloured squares
@@ -176,25 +178,31 @@ class _Fonts:
         """``text`` laid out once in ``font`` (one of these fonts), to be drawn again and
         again: a symbol, a shape or a caption recurs at every stop of its kind, and
         drawText would shape it anew at every paint."""
-        key = (id(font), text)
-        st = self._statics.get(key)
-        if st is None:
-            if len(self._statics) > 1024:  # bounded: captions carry numbers now and then
-                self._statics.clear()
-            st = self._statics[key] = QtGui.QStaticText(text)
+
+        def laid_out() -> QtGui.QStaticText:
+            st = QtGui.QStaticText(text)
             st.setTextFormat(QtCore.Qt.TextFormat.PlainText)
             st.prepare(QtGui.QTransform(), font)
-        return st
+            return st
+
+        return _remembered(self._statics, (id(font), text), laid_out)
 
     def width(self, metrics: QtGui.QFontMetrics, text: str) -> int:
         """``metrics.horizontalAdvance(text)``, remembered."""
-        key = (id(metrics), text)
-        w = self._widths.get(key)
-        if w is None:
-            if len(self._widths) > 4096:  # bounded: captions carry numbers now and then
-                self._widths.clear()
-            w = self._widths[key] = metrics.horizontalAdvance(text)
-        return w
+        return _remembered(
+            self._widths, (id(metrics), text), lambda: metrics.horizontalAdvance(text)
+        )
+
+
+def _remembered(cache: dict, key: object, make: Callable[[], T]) -> T:
+    """``cache[key]``, made on first use; the cache is emptied past 1024 entries (captions
+    carry numbers now and then: the texts of a long session are not all kept)."""
+    value = cache.get(key)
+    if value is None:
+        if len(cache) > 1024:
+            cache.clear()
+        value = cache[key] = make()
+    return value
 
 
 class MatrixWidget(QtWidgets.QWidget):

@@ -252,6 +252,24 @@ def test_the_marker_follows_the_position(qt, qtbot, loss_plot, norms_plot, monke
     assert norms_plot.marker.value() == 400
 
 
+def test_an_iterations_end_redraws_only_the_curves_whose_points_moved(qt, qtbot, loss_plot):
+    """XOR one sample at a time: an epoch is four iterations. The end of iteration 9
+    adds a loss point; the epoch mean and the accuracy wait for the end of epoch 3, so
+    their curves are not given their same points again."""
+    qt.session.continue_(max_iterations=8)
+    qtbot.waitUntil(lambda: len(data(loss_plot.iteration_curve)[1]) == 8)
+    changed = []
+    for curve in (loss_plot.iteration_curve, loss_plot.epoch_curve):
+        curve.sigPlotChanged.connect(changed.append)
+    for _ in range(len(qt.session.stops)):
+        qt.step_into()  # through iteration 9, whose last stop records its loss
+    qtbot.waitUntil(lambda: len(data(loss_plot.iteration_curve)[1]) == 9)
+    qtbot.wait(20)
+    assert changed == [loss_plot.iteration_curve]
+    epoch_x, _ = data(loss_plot.epoch_curve)
+    assert len(epoch_x) == 2  # epochs 1 and 2, as before
+
+
 def test_signals_bring_the_plots_up_to_date_without_a_call(qt, qtbot, loss_plot, norms_plot):
     qt.session.continue_(max_iterations=120)
     qtbot.waitUntil(lambda: len(data(loss_plot.iteration_curve)[1]) == 120)

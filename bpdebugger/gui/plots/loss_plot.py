@@ -306,6 +306,7 @@ class MetricPlot(OnScreen, QtWidgets.QWidget):
         self._x_first: int | None = None
         self._shapes: dict[pg.PlotDataItem, tuple[str, float]] = {}
         self._spans: dict[pg.PlotDataItem, tuple[float, float, float, float] | None] = {}
+        self._shown: dict[pg.PlotDataItem, tuple[Array, Array]] = {}  # copies, see _show
         # Each curve's look, to draw it again in a new theme: colour, fade, width, dash.
         self._looks: dict[pg.PlotDataItem, tuple[str, float, float, QtCore.Qt.PenStyle | None]] = {}
         self._thinned_for: tuple[float, float] | None = None  # the x range of the last refresh
@@ -442,7 +443,15 @@ class MetricPlot(OnScreen, QtWidgets.QWidget):
         method, per_pixel = self._shapes[curve]
         blocks = max(int(self.plot_item.vb.width() * per_pixel), 8)
         shown_x, shown_y = decimate(x, y, blocks, method, log, self._thinned_for)
+        before = self._shown.get(curve)
+        if (
+            before is not None
+            and np.array_equal(before[0], shown_x)
+            and np.array_equal(before[1], shown_y, equal_nan=True)
+        ):
+            return  # the same points: an iteration's end moves no epoch or accuracy point
         curve.setData(shown_x, shown_y)
+        self._shown[curve] = (np.array(shown_x), np.array(shown_y))  # copies: buffers move
         # What the curve spans, for the range (pyqtgraph's own getData is clipped to the
         # previous view and clamps far-off points towards it).
         self._spans[curve] = (
@@ -450,6 +459,12 @@ class MetricPlot(OnScreen, QtWidgets.QWidget):
             if len(shown_x)
             else None
         )
+
+    def _clear(self, curve: pg.PlotDataItem) -> None:
+        """Empty a curve (one whose layer the network no longer has)."""
+        curve.setData([], [])
+        self._shown.pop(curve, None)
+        self._spans[curve] = None
 
     def _visible_x(self) -> tuple[float, float] | None:
         """The x range shown, in iterations; None while it follows the data (autorange)."""

@@ -76,8 +76,8 @@ class NormsPlot(MetricPlot):
             if shown:
                 self.legend.addItem(trend, f"W[{layers[j]}]")
             else:
-                curve.setData([], [])
-                trend.setData([], [])
+                self._clear(curve)
+                self._clear(trend)
         self.legend.setColumnCount(min(len(layers), 4))
 
     def _log_changed(self) -> None:

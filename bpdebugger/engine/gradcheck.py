@@ -76,7 +76,7 @@ def numerical_gradient(net: Network, x: Array, t: Array, name: str, h: float = S
     n, B = z[l].shape
     entries = np.arange(p.size)
     grad = np.empty(p.size)
-    chunk = max(1, BATCH_NUMBERS // (2 * B * max(net.sizes)))
+    chunk = max(1, BATCH_NUMBERS // max(1, 2 * B * max(net.sizes)))
     for start in range(0, p.size, chunk):
         part = entries[start : start + chunk]
         k = len(part)

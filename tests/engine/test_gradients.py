@@ -248,6 +248,15 @@ def test_the_batched_stencil_is_the_one_entry_at_a_time_stencil(
             )
 
 
+def test_an_empty_batch_has_no_numerical_gradient():
+    """No sample, no loss: NaN for every entry, as before the batched stencil (not a
+    division by the batch size)."""
+    net = notes_network()
+    with np.errstate(all="ignore"), pytest.warns(RuntimeWarning, match="empty slice"):
+        grad = numerical_gradient(net, np.zeros((2, 0)), np.zeros((1, 0)), "W[2]")
+    assert grad.shape == (2, 2) and np.isnan(grad).all()
+
+
 def test_gradcheck_leaves_the_network_as_it_found_it():
     net = notes_network()
     before = {k: v.copy() for k, v in net.params().items()}

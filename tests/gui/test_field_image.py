@@ -11,7 +11,7 @@ from hypothesis.extra import numpy as hnp
 from PySide6 import QtGui
 
 from bpdebugger.gui import theme
-from bpdebugger.gui.plots.field_image import FieldImage
+from bpdebugger.gui.plots.field_image import FieldImage, colour_indices
 
 
 def pixels(item: pg.ImageItem) -> np.ndarray:
@@ -68,3 +68,11 @@ def test_anything_but_a_float_field_with_a_colour_map_is_left_to_pyqtgraph(qapp)
     item = FieldImage()
     item.setImage(rgb, autoLevels=False)
     assert pixels(item)[0, 0] == 0xFF00C800  # opaque green
+
+
+def test_only_nan_is_transparent_even_on_a_subnormal_span():
+    """n / span overflows to inf on a tiny span: (v − low)·inf is NaN at v = low, which is
+    still a number to colour (pyqtgraph gives it the first colour)."""
+    index, nan = colour_indices(np.array([[0.0, 1e-321, np.nan]]), (0.0, 1e-320), 256)
+    assert nan.tolist() == [[False, False, True]]
+    assert index[0, 0] == 0

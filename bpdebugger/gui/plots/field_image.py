@@ -27,16 +27,15 @@ def argb_table(lut: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint32]:
 
 def colour_indices(values: npt.NDArray[np.floating], levels: tuple[float, float], n: int) -> tuple:
     """pyqtgraph's own mapping of values to the entries of an n-colour table: (v − low)·n /
-    (high − low) truncated into [0, n − 1]. Returns the indices and where v is NaN (those
-    are drawn transparent, as pyqtgraph draws them)."""
+    (high − low) truncated into [0, n − 1]. Returns the indices and where v is NaN (drawn
+    transparent, as pyqtgraph draws them)."""
     low, high = levels
     span = (high - low) or 1.0
     with np.errstate(invalid="ignore", over="ignore"):
         scaled = (values - low) * (n / span)
         np.clip(scaled, 0, n - 1, out=scaled)
-    nan = np.isnan(scaled)
-    if nan.any():
-        scaled[nan] = 0
+    nan = np.isnan(values)
+    scaled[np.isnan(scaled)] = 0  # NaN, or a tiny span's 0·inf: cast, NaN has no index
     return scaled.astype(np.intp), nan
 
 

@@ -100,7 +100,7 @@ def _colour_indices(v: Array, scale: float) -> npt.NDArray[np.intp]:
 
 
 # Up to this many cells a matrix fills each cell; a larger one blits a picture of them all
-# (_cells_image), which costs more to make than a few fills but far less than 256.
+# (_cells_image), which costs more to make than a few fills but far less than 256 fills.
 _FILLED_CELLS = 16
 
 # Alignments, made once: a Qt flag built in Python costs microseconds, a paint uses several.
@@ -318,8 +318,8 @@ class MatrixWidget(QtWidgets.QWidget):
         return None if self._footer is None else self._footer.copy()
 
     def texts(self) -> list[list[str]]:
-        """The cells' text as drawn (4 significant digits), row by row; a compact matrix
-        shows them in its tooltips."""
+        """The cells' text as drawn (4 significant digits), row by row; for a compact
+        matrix, which draws colours only, the text its cells would have."""
         if self._compact:
             return [[fmt(x) for x in row] for row in self._values.tolist()]
         return [list(row) for row in self._texts]
@@ -348,7 +348,8 @@ class MatrixWidget(QtWidgets.QWidget):
         return self._font_cache
 
     def _relayout(self) -> None:
-        """Cell size, every cell's rectangle and the widget's size for the current data."""
+        """Cell size, where the grid and each number go, and the widget's size for the
+        current data."""
         f = self._fonts()
         line = f.main.height()
         pad = max(2, round(line * 0.2))
@@ -510,7 +511,9 @@ class MatrixWidget(QtWidgets.QWidget):
             y = self._footer_rects[0].y()
             p.drawText(QtCore.QRect(op_w, y, gutter_w, ch), left, self._footer_label)
 
-        if rows * cols > _FILLED_CELLS:
+        # The picture is made at one pixel per unit: scaled by a whole device pixel ratio
+        # its hairlines fall where the fills' do, by a fractional one they would not.
+        if rows * cols > _FILLED_CELLS and self.devicePixelRatioF().is_integer():
             p.drawImage(g.topLeft(), self._cells_image(colours.faint, colours.rule))
         elif rows and cols:
             # hairlines: the grid colour shows between cells filled one pixel short

@@ -586,6 +586,8 @@ class NetworkView(QtWidgets.QGraphicsView):
         picture almost nothing), the names, the legend. Qt draws an item again only when it
         changes (a ring, a fill) or the view is rescaled. The numbers and the banner change
         at most steps and are drawn directly."""
+        if not self.devicePixelRatioF().is_integer():
+            return  # at 125 % or 150 % a kept picture lands a device pixel off the drawing
         changing = [*self._number_items, self._banner, self._loss_text, self._target_text]
         numbers = {id(item) for item in changing if item is not None}
         cache = QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache

@@ -219,8 +219,9 @@ class Exports:
         generator.setViewBox(target)
         generator.setTitle("bpdebugger network")
         scene = view.scene()
-        # Items cached as pixmaps (the view caches its edges) would be drawn into the SVG
-        # as pictures; uncached for the export, they are written as lines.
+        # Items cached as pixmaps (the view caches its edges, circles, boxes and names)
+        # would be drawn into the SVG as pictures; uncached for the export, they are
+        # written as vectors.
         cached = [(item, item.cacheMode()) for item in scene.items()]
         for item, _ in cached:
             item.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.NoCache)

@@ -13,9 +13,15 @@ from __future__ import annotations
 from PySide6 import QtCore, QtGui, QtWidgets
 
 
+def width_beside_bar(area: QtWidgets.QAbstractScrollArea) -> int:
+    """The width inside ``area`` less its vertical scroll bar's, whether the bar shows or
+    not: text wrapped at it is not laid out again when a long page brings the bar."""
+    return area.contentsRect().width() - area.verticalScrollBar().sizeHint().width()
+
+
 class SteadyScrollBar(QtWidgets.QScrollBar):
-    """A vertical QScrollBar whose pictures at rest are kept, one per look (size, range,
-    position, state, palette, style), up to 32 of them."""
+    """A vertical QScrollBar whose pictures at rest are kept, one per look (size, where
+    the handle is and whether it is at an end, state, palette, style), up to 32 of them."""
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(QtCore.Qt.Orientation.Vertical, parent)

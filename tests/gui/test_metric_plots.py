@@ -263,8 +263,9 @@ def test_an_iterations_end_redraws_only_the_curves_whose_points_moved(qt, qtbot,
         curve.sigPlotChanged.connect(changed.append)
     for _ in range(len(qt.session.stops)):
         qt.step_into()  # through iteration 9, whose last stop records its loss
+    # one refresh sets every curve whose points moved: once it has set the loss curve,
+    # the epoch curve's turn has passed
     qtbot.waitUntil(lambda: len(data(loss_plot.iteration_curve)[1]) == 9)
-    qtbot.wait(20)
     assert changed == [loss_plot.iteration_curve]
     epoch_x, _ = data(loss_plot.epoch_curve)
     assert len(epoch_x) == 2  # epochs 1 and 2, as before

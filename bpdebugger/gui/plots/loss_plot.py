@@ -540,7 +540,8 @@ class MetricPlot(OnScreen, QtWidgets.QWidget):
             self._refresh_timer.start(0)
 
     def refresh(self) -> None:
-        """Read the session's metrics again and draw them (every curve's ``setData``)."""
+        """Read the session's metrics again and draw them (``setData`` of every curve whose
+        points moved)."""
         self._dirty = False
         self._thinned_for = self._visible_x()
         metrics = self.session.metrics

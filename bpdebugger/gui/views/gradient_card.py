@@ -25,7 +25,7 @@ from bpdebugger.engine.network import Array
 from bpdebugger.engine.notation import ACTIVATIONS, fmt
 from bpdebugger.engine.stop_text import document, layer, sample_of
 from bpdebugger.engine.trace import Step
-from bpdebugger.gui.steady_scroll_bar import SteadyScrollBar
+from bpdebugger.gui.steady_scroll_bar import SteadyScrollBar, width_beside_bar
 from bpdebugger.gui.theme import Zoomable, scaled_font
 from bpdebugger.gui.views.card_matrix import CheckBadge, MatrixWidget
 from bpdebugger.gui.views.card_parts import StopHeader, TextBlock
@@ -627,8 +627,7 @@ class GradientCardView(Zoomable, QtWidgets.QWidget):
     def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
         if event.type() == QtCore.QEvent.Type.Resize and watched is self._scroll:
             margins = self._content.layout().contentsMargins()
-            bar = self._scroll.verticalScrollBar().sizeHint().width()
-            room = self._scroll.contentsRect().width() - bar - margins.left() - margins.right()
+            room = width_beside_bar(self._scroll) - margins.left() - margins.right()
             width = max(50, room)
             for label in self._texts:
                 label.set_width(width)

@@ -23,7 +23,7 @@ from bpdebugger.engine.session import SessionSpec
 from bpdebugger.engine.trace import Step
 
 from ..qt_session import QtSession
-from ..steady_scroll_bar import SteadyScrollBar
+from ..steady_scroll_bar import SteadyScrollBar, width_beside_bar
 from ..theme import PHASE_COLOURS, Zoomable, scaled_font
 
 NOTE_LABEL = "Demo note"
@@ -115,9 +115,7 @@ class NarrationPanel(Zoomable, QtWidgets.QWidget):
 
     def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
         if event.type() == QtCore.QEvent.Type.Resize and watched is self.browser:
-            bar = self.browser.verticalScrollBar().sizeHint().width()
-            width = self.browser.contentsRect().width() - bar
-            self.browser.setLineWrapColumnOrWidth(max(50, width))
+            self.browser.setLineWrapColumnOrWidth(max(50, width_beside_bar(self.browser)))
         return super().eventFilter(watched, event)
 
     def _apply_font(self) -> None:

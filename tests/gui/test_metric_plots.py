@@ -252,6 +252,29 @@ def test_the_marker_follows_the_position(qt, qtbot, loss_plot, norms_plot, monke
     assert norms_plot.marker.value() == 400
 
 
+def test_a_curve_of_one_point_shows_it_as_a_dot(qt, qtbot, loss_plot):
+    """After the first iteration the loss is one point, which a line cannot draw: it is
+    a dot until a second point makes a line."""
+    curve = loss_plot.iteration_curve
+    assert curve.opts["symbol"] is None
+    qt.session.continue_(max_iterations=1)
+    qtbot.waitUntil(lambda: len(data(curve)[1]) == 1)
+    assert curve.opts["symbol"] == "o"
+    image = loss_plot.view.grab().toImage()  # the plot and its legend
+    area = loss_plot.plot_item.vb.sceneBoundingRect().toRect()  # inside the axes
+    colour = curve.opts["pen"].color().rgb()
+    dot = [
+        (x, y)
+        for x in range(area.left(), area.right())
+        for y in range(area.top(), area.bottom())
+        if image.pixel(x, y) == colour
+    ]
+    assert len(dot) > 10  # a dot in the curve's colour, not a line of nothing
+    qt.session.continue_(max_iterations=1)
+    qtbot.waitUntil(lambda: len(data(curve)[1]) == 2)
+    assert curve.opts["symbol"] is None
+
+
 def test_an_iterations_end_redraws_only_the_curves_whose_points_moved(qt, qtbot, loss_plot):
     """XOR one sample at a time: an epoch is four iterations. The end of iteration 9
     adds a loss point; the epoch mean and the accuracy wait for the end of epoch 3, so

@@ -71,6 +71,9 @@ def curve_colour(name: str, fade: float = 0.0) -> QtGui.QColor:
     return theme.mix(colour, colours.paper, 1.0 - fade)
 
 
+LONE_POINT_PX = 6  # the dot of a curve that has one point so far
+
+
 def pen(
     colour: QtGui.QColor, width: float = 1.0, style: QtCore.Qt.PenStyle | None = None
 ) -> QtGui.QPen:
@@ -420,6 +423,8 @@ class MetricPlot(OnScreen, QtWidgets.QWidget):
         """Every curve in the theme's colours (the legend's samples draw the curves' pens)."""
         for curve, (colour, fade, width, style) in self._looks.items():
             curve.setPen(pen(curve_colour(colour, fade), width, style))
+            if curve.opts["symbol"] is not None:
+                curve.setSymbolBrush(curve.opts["pen"].color())
         self.legend.update()
 
     def _iterations(self, first: int, n: int) -> Array:
@@ -452,6 +457,7 @@ class MetricPlot(OnScreen, QtWidgets.QWidget):
             return  # the same points: an iteration's end moves no epoch or accuracy point
         curve.setData(shown_x, shown_y)
         self._shown[curve] = (np.array(shown_x), np.array(shown_y))  # copies: buffers move
+        self._mark_lone_point(curve, len(shown_x) == 1)
         # What the curve spans, for the range (pyqtgraph's own getData is clipped to the
         # previous view and clamps far-off points towards it).
         self._spans[curve] = (
@@ -465,6 +471,20 @@ class MetricPlot(OnScreen, QtWidgets.QWidget):
         curve.setData([], [])
         self._shown.pop(curve, None)
         self._spans[curve] = None
+        self._mark_lone_point(curve, False)
+
+    def _mark_lone_point(self, curve: pg.PlotDataItem, lone: bool) -> None:
+        """A line through one point draws nothing: a curve of one point (the loss after
+        the first iteration, the accuracy after the first epoch) shows it as a dot."""
+        if lone == (curve.opts["symbol"] is not None):
+            return
+        if lone:
+            curve.setSymbol("o")
+            curve.setSymbolSize(LONE_POINT_PX)
+            curve.setSymbolPen(None)
+            curve.setSymbolBrush(curve.opts["pen"].color())
+        else:
+            curve.setSymbol(None)
 
     def _visible_x(self) -> tuple[float, float] | None:
         """The x range shown, in iterations; None while it follows the data (autorange)."""

@@ -308,7 +308,6 @@ class MetricPlot(OnScreen, QtWidgets.QWidget):
         self._x_buffer: Array = np.empty(0)
         self._x_first: int | None = None
         self._shapes: dict[pg.PlotDataItem, tuple[str, float]] = {}
-        self._spans: dict[pg.PlotDataItem, tuple[float, float, float, float] | None] = {}
         self._shown: dict[pg.PlotDataItem, tuple[Array, Array]] = {}  # copies, see _show
         # Each curve's look, to draw it again in a new theme: colour, fade, width, dash.
         self._looks: dict[pg.PlotDataItem, tuple[str, float, float, QtCore.Qt.PenStyle | None]] = {}
@@ -458,19 +457,21 @@ class MetricPlot(OnScreen, QtWidgets.QWidget):
         curve.setData(shown_x, shown_y)
         self._shown[curve] = (np.array(shown_x), np.array(shown_y))  # copies: buffers move
         self._mark_lone_point(curve, len(shown_x) == 1)
-        # What the curve spans, for the range (pyqtgraph's own getData is clipped to the
-        # previous view and clamps far-off points towards it).
-        self._spans[curve] = (
-            (float(shown_x[0]), float(shown_x[-1]), float(np.min(shown_y)), float(np.max(shown_y)))
-            if len(shown_x)
-            else None
-        )
+
+    def _span(self, curve: object) -> tuple[float, float, float, float] | None:
+        """What a curve spans (x first, x last, y min, y max), from the points it was given:
+        pyqtgraph's own getData is clipped to the previous view and clamps far-off points
+        towards it. None for an empty curve or another item."""
+        shown = self._shown.get(curve)  # type: ignore[call-overload]
+        if shown is None or not len(shown[0]):
+            return None
+        x, y = shown
+        return float(x[0]), float(x[-1]), float(np.min(y)), float(np.max(y))
 
     def _clear(self, curve: pg.PlotDataItem) -> None:
         """Empty a curve (one whose layer the network no longer has)."""
         curve.setData([], [])
         self._shown.pop(curve, None)
-        self._spans[curve] = None
         self._mark_lone_point(curve, False)
 
     def _mark_lone_point(self, curve: pg.PlotDataItem, lone: bool) -> None:
@@ -574,7 +575,7 @@ class MetricPlot(OnScreen, QtWidgets.QWidget):
         """The snapped range of the curves on the left axis (in view coordinates: log10
         on a log axis), None while they are empty."""
         spans = [
-            self._spans.get(item)
+            self._span(item)
             for item in self.plot_item.vb.addedItems  # the left axis's: not the accuracy
             if item.isVisible()
         ]

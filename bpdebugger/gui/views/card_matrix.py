@@ -242,7 +242,6 @@ class MatrixWidget(QtWidgets.QWidget):
         self._footer_texts: list[str] = []
         self._index: npt.NDArray[np.intp] = np.zeros((0, 0), dtype=np.intp)  # colour entries
         self._footer_index: list[int] = []
-        self._cell_fg: list[list[QtGui.QColor]] = []
         self._cells_picture: tuple[tuple[object, ...], QtGui.QImage] | None = None
         self._row_labels: Sequence[str] = ()
         self._col_labels: Sequence[str] = ()
@@ -293,14 +292,10 @@ class MatrixWidget(QtWidgets.QWidget):
         if self._footer is not None:
             finite = np.concatenate([finite, self._footer[np.isfinite(self._footer)]])
         scale = float(np.abs(finite).max()) if finite.size else 0.0
-        table = _colour_table()
         self._index = _colour_indices(v, scale)
         self._cells_picture = None
         # a compact matrix draws no numbers: its texts are made if asked (texts())
         self._texts = [] if self._compact else [[fmt(x) for x in row] for row in v.tolist()]
-        self._cell_fg = (
-            [] if self._compact else [[table.texts[k] for k in row] for row in self._index.tolist()]
-        )
         if self._footer is not None:
             self._footer_texts = [fmt(x) for x in self._footer[0].tolist()]
             self._footer_index = _colour_indices(self._footer[0], scale).tolist()
@@ -511,6 +506,8 @@ class MatrixWidget(QtWidgets.QWidget):
             y = self._footer_rects[0].y()
             p.drawText(QtCore.QRect(op_w, y, gutter_w, ch), left, self._footer_label)
 
+        table = _colour_table()
+        index, faded = self._index.tolist(), self._faded.tolist()  # colour entries, pale cells
         # The picture is made at one pixel per unit: scaled by a whole device pixel ratio
         # its hairlines fall where the fills' do, by a fractional one they would not.
         if rows * cols > _FILLED_CELLS and self.devicePixelRatioF().is_integer():
@@ -518,12 +515,9 @@ class MatrixWidget(QtWidgets.QWidget):
         elif rows and cols:
             # hairlines: the grid colour shows between cells filled one pixel short
             p.fillRect(g, colours.rule)
-            backgrounds = _colour_table().backgrounds
-            for i, (row, faded) in enumerate(
-                zip(self._index.tolist(), self._faded.tolist(), strict=True)
-            ):
-                for j, k in enumerate(row):
-                    colour = colours.faint if faded[j] else backgrounds[k]
+            for i in range(rows):
+                for j, k in enumerate(index[i]):
+                    colour = colours.faint if faded[i][j] else table.backgrounds[k]
                     p.fillRect(g.x() + j * cw, g.y() + i * ch, cw - 1, ch - 1, colour)
         if rows and cols:
             # matrix brackets as thin bars
@@ -535,16 +529,15 @@ class MatrixWidget(QtWidgets.QWidget):
             for y in (top, top + h - 1):
                 p.fillRect(QtCore.QRect(x0, y, b, 1), text)
                 p.fillRect(QtCore.QRect(x1, y, b, 1), text)
-        table = _colour_table()
         for j, r in enumerate(self._footer_rects):
             p.fillRect(r.adjusted(0, 0, -1, -1), table.backgrounds[self._footer_index[j]])
 
         if not self._compact:
             p.setFont(f.cell_font)
             for i in range(rows):
-                faded, fgs, texts = self._faded[i], self._cell_fg[i], self._texts[i]
+                texts = self._texts[i]
                 for j, (x, y) in enumerate(self._text_pos[i]):
-                    p.setPen(colours.rule if faded[j] else fgs[j])
+                    p.setPen(colours.rule if faded[i][j] else table.texts[index[i][j]])
                     p.drawText(x, y, texts[j])
             for j, (x, y) in enumerate(self._footer_pos):
                 p.setPen(table.texts[self._footer_index[j]])

@@ -129,11 +129,17 @@ def test_a_link_that_cannot_open_says_so(window):
     assert message.endswith("README.md#session-files)")
 
 
-def test_about_names_the_version_and_what_it_runs_on(window):
+def message_of(window, action) -> tuple[str, str]:
+    """The title and text of the one message box ``action`` opens (caught, not shown)."""
     shown: list[tuple[str, str]] = []
     window.help.show_message = lambda title, text: shown.append((title, text))
-    window.help.about_action.trigger()
-    [(title, text)] = shown
+    action.trigger()
+    [message] = shown
+    return message
+
+
+def test_about_names_the_version_and_what_it_runs_on(window):
+    title, text = message_of(window, window.help.about_action)
     assert title == "About bpdebugger"
     assert f"bpdebugger {bpdebugger.__version__}" in text
     assert "step-debugger for backpropagation" in text
@@ -148,10 +154,7 @@ def test_about_names_the_version_and_what_it_runs_on(window):
 
 
 def test_keyboard_shortcuts_lists_every_actions_keys(window):
-    shown: list[tuple[str, str]] = []
-    window.help.show_message = lambda title, text: shown.append((title, text))
-    window.help.shortcuts_action.trigger()
-    [(title, text)] = shown
+    title, text = message_of(window, window.help.shortcuts_action)
     assert title == "Keyboard Shortcuts"
     rows = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td><td><b>(.*?)</b></td></tr>", text)
     listed = {name: keys for _menu, name, keys in rows}

@@ -195,19 +195,25 @@ def test_leaving_lecture_mode_puts_back_exactly_what_was_there(window, qtbot):
     assert theme.scheme() is theme.LIGHT
 
 
-def test_escape_leaves_lecture_mode_and_only_then_is_it_taken(window, qtbot):
+def lecturing_in_front(window, qtbot, *docks: str) -> None:
+    """Lecture mode on, the named docks shown and raised, the window active (keys go to it)."""
     window.actions_by_name["lecture_mode"].trigger()
+    for name in docks:
+        window.docks()[name].show()
+        window.docks()[name].raise_()
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
+
+
+def test_escape_leaves_lecture_mode_and_only_then_is_it_taken(window, qtbot):
+    lecturing_in_front(window, qtbot)
     qtbot.keyClick(window, QtCore.Qt.Key.Key_Escape)
     assert not window.lecture.active()
     assert not window.actions_by_name["lecture_mode"].isChecked()
 
 
 def test_in_lecture_mode_escape_cancels_an_open_weight_edit_and_only_then_leaves(window, qtbot):
-    window.actions_by_name["lecture_mode"].trigger()
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
+    lecturing_in_front(window, qtbot)
     view = window.network_view
     view.open_editor("W[2]", (0, 1))
     editor = view.value_editor()
@@ -224,10 +230,7 @@ def test_in_lecture_mode_escape_cancels_an_open_weight_edit_and_only_then_leaves
 
 
 def test_in_lecture_mode_escape_in_the_breakpoint_condition_leaves_keeping_the_text(window, qtbot):
-    window.actions_by_name["lecture_mode"].trigger()
-    window.docks()["breakpoints"].show()
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
+    lecturing_in_front(window, qtbot, "breakpoints")
     field = window.breakpoints_panel.condition_field
     field.setFocus()
     qtbot.waitUntil(field.hasFocus)
@@ -238,11 +241,7 @@ def test_in_lecture_mode_escape_in_the_breakpoint_condition_leaves_keeping_the_t
 
 
 def test_in_lecture_mode_escape_first_drops_pending_settings(window, qtbot):
-    window.actions_by_name["lecture_mode"].trigger()
-    window.docks()["settings"].show()
-    window.docks()["settings"].raise_()
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
+    lecturing_in_front(window, qtbot, "settings")
     panel = window.settings_panel
     panel.sizes_field.setFocus()
     qtbot.waitUntil(panel.sizes_field.hasFocus)
@@ -256,10 +255,7 @@ def test_in_lecture_mode_escape_first_drops_pending_settings(window, qtbot):
 
 
 def test_in_lecture_mode_escape_first_takes_a_unit_map_back_to_all_units(window, qtbot):
-    window.actions_by_name["lecture_mode"].trigger()
-    window.docks()["plot_units"].show()
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
+    lecturing_in_front(window, qtbot, "plot_units")
     units = window.plots["units"]
     units.show_unit(2, 0)
     units.setFocus()
